@@ -1,0 +1,3 @@
+from tradeinbox.cli import main
+
+raise SystemExit(main())

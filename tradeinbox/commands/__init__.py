@@ -1,0 +1,1 @@
+"""One module per ``tradeinbox`` sub-command; see :mod:`tradeinbox.cli`."""

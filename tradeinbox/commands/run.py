@@ -1,0 +1,123 @@
+"""``tradeinbox run``: the main job. Web app and worker together, optionally with the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HELP = "run the web app and the worker (with --demo: a demo login and demo mailbox)"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=os.environ.get("TRADEINBOX_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("TRADEINBOX_PORT", "8000")))
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--demo", action="store_true", help="create the demo login and mailbox")
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _prepare_demo() -> int:
+    """Create the demo login and queue the demo mailbox import; returns the job id."""
+    from django.contrib.auth import get_user_model
+
+    from tradeinbox.demo import MAILBOX_DIR
+    from tradeinbox.worker.jobs import enqueue
+
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=DEMO_USER, defaults={"first_name": "Lily", "last_name": "Chen", "is_staff": True}
+    )
+    if created or not user.has_usable_password():
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return enqueue("import_paths", {"paths": [str(MAILBOX_DIR)], "demo": True}).pk
+
+
+def _wait_for_job(job_id: int, timeout: float) -> str:
+    from tradeinbox.worker.models import Job
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        if status in (Job.Status.DONE, Job.Status.FAILED):
+            return status
+        time.sleep(0.3)
+    return "still running"
+
+
+def run(args: argparse.Namespace) -> int:
+    from tradeinbox import setup_django
+
+    setup_django()
+    from django.conf import settings
+
+    from tradeinbox.store.setup import ensure_database
+
+    if not _port_free(args.host, args.port):
+        print(
+            f"Port {args.port} on {args.host} is already in use. "
+            f"Stop the other program or choose another port: tradeinbox run --port 8001",
+            file=sys.stderr,
+        )
+        return 2
+    ensure_database()
+    demo_job = _prepare_demo() if args.demo else None
+
+    env = os.environ | {"TRADEINBOX_DATA": str(settings.DATA_DIR)}
+    children = [
+        subprocess.Popen([sys.executable, "-m", "tradeinbox", "worker"], env=env),
+        subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "tradeinbox.wsgi:application",
+                "--bind", f"{args.host}:{args.port}",
+                "--workers", str(args.web_workers),
+                "--access-logfile", "-", "--log-level", "warning",
+            ],
+            env=env,
+        ),
+    ]
+
+    def stop(signum=None, frame=None) -> None:  # noqa: ARG001 - signal handler signature
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    url_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+    try:
+        if demo_job is not None:
+            status = _wait_for_job(demo_job, timeout=120)
+            print(f"Demo mailbox import: {status}")
+        print(f"\ntradeinbox is running at http://{url_host}:{args.port}/")
+        if args.demo:
+            print(f"Log in with user '{DEMO_USER}' and password '{DEMO_PASSWORD}'.")
+        print(f"Data folder: {settings.DATA_DIR}\nPress Ctrl+C to stop.\n", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    return 1 if failed else 0

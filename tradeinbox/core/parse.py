@@ -1,0 +1,291 @@
+"""Raw RFC 5322 bytes -> :class:`~tradeinbox.core.message.ParsedMessage`.
+
+Built on the stdlib parser with the ``compat32`` policy: ``policy.default`` builds
+rich header objects for every header and costs roughly ten times more, while we
+only need a handful of headers decoded, which :mod:`tradeinbox.core.headers`
+does defensively. Parsing never raises for malformed input: problems are listed
+in ``ParsedMessage.defects``. Only :class:`NotAnEmail` is raised, for input that
+has no header block at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+
+import filetype
+
+from tradeinbox.core.charsets import decode_bytes
+from tradeinbox.core.headers import (
+    decode_header_text,
+    parse_addresses,
+    parse_date,
+    parse_message_ids,
+    unfold,
+)
+from tradeinbox.core.htmltext import html_to_text
+from tradeinbox.core.message import Attachment, ParsedMessage
+
+_PARSER = BytesParser(policy=compat32)
+_HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,200}:")
+_LIST_HEADERS = (
+    "list-id",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+    "list-post",
+    "list-help",
+    "list-subscribe",
+    "list-owner",
+    "list-archive",
+)
+_SAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+class NotAnEmail(ValueError):
+    """The input has no RFC 5322 header block (an empty file, a PDF, a CSV ...)."""
+
+
+def strip_mbox_from_line(raw: bytes) -> bytes:
+    """Drop an mbox ``From `` envelope line, as found atop single-message files."""
+    if raw.startswith(b"From "):
+        newline = raw.find(b"\n")
+        return raw[newline + 1 :] if newline >= 0 else b""
+    return raw
+
+
+def looks_like_email(raw: bytes) -> bool:
+    """Whether the first non-blank line is a header field (RFC 5322 section 2.2)."""
+    head = strip_mbox_from_line(raw).lstrip(b"\r\n")[:1024]
+    return bool(_HEADER_LINE.match(head))
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse one message. ``raw`` is kept untouched by the caller; this only reads it."""
+    if not looks_like_email(raw):
+        raise NotAnEmail("no header block: the data does not start with an email header")
+    body_bytes = strip_mbox_from_line(raw).lstrip(b"\r\n")
+    message = _PARSER.parsebytes(body_bytes)
+    defects: list[str] = [type(d).__name__ for d in message.defects]
+
+    raw_headers = [(name, value) for name, value in message.raw_items()]
+    by_name: dict[str, list[str]] = {}
+    for name, value in raw_headers:
+        by_name.setdefault(name.lower(), []).append(value)
+
+    def first(name: str) -> str | None:
+        values = by_name.get(name)
+        return values[0] if values else None
+
+    date, offset = parse_date(first("date"))
+    if first("date") and date is None:
+        defects.append("unreadable Date header")
+    message_ids = parse_message_ids(first("message-id"))
+    in_reply_to = parse_message_ids(first("in-reply-to"))
+    references = parse_message_ids(" ".join(by_name.get("references", [])))
+    senders = parse_addresses(by_name.get("sender", []))
+    return_path = first("return-path")
+
+    text_parts: list[str] = []
+    html_parts: list[str] = []
+    attachments: list[Attachment] = []
+    _collect_parts(message, text_parts, html_parts, attachments, defects)
+    html_body = "\n".join(html_parts) if html_parts else None
+    text = "\n".join(text_parts)
+    if not text.strip() and html_body:
+        text = html_to_text(html_body)
+
+    headers = [(name, _decode_any(value)) for name, value in raw_headers]
+    return ParsedMessage(
+        raw_size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        references=references,
+        subject=decode_header_text(first("subject")).strip(),
+        date=date,
+        date_header=unfold(first("date") or ""),
+        utc_offset_minutes=offset,
+        from_=parse_addresses(by_name.get("from", [])),
+        sender=senders[0] if senders else None,
+        to=parse_addresses(by_name.get("to", [])),
+        cc=parse_addresses(by_name.get("cc", [])),
+        bcc=parse_addresses(by_name.get("bcc", [])),
+        reply_to=parse_addresses(by_name.get("reply-to", [])),
+        return_path=unfold(return_path).strip().strip("<>") if return_path else None,
+        received=[unfold(v) for v in by_name.get("received", [])],
+        authentication_results=[unfold(v) for v in by_name.get("authentication-results", [])],
+        list_headers={
+            name: decode_header_text(by_name[name][0]) for name in _LIST_HEADERS if name in by_name
+        },
+        headers=headers,
+        text=text,
+        html=html_body,
+        attachments=attachments,
+        defects=defects,
+    )
+
+
+def _decode_any(value: str) -> str:
+    # Most header values are plain ASCII on one line; skip the decoder for those.
+    if value.isascii() and "=?" not in value and "\n" not in value:
+        return value
+    return decode_header_text(value)
+
+
+def _collect_parts(
+    message: Message,
+    text_parts: list[str],
+    html_parts: list[str],
+    attachments: list[Attachment],
+    defects: list[str],
+) -> None:
+    for part in _leaf_parts(message, defects):
+        content_type = part.get_content_type()
+        disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+        filename = _filename(part)
+        if part.get_content_maintype() == "message" and isinstance(part.get_payload(), list):
+            attachments.append(_attachment_from_embedded(part, content_type, filename))
+            continue
+        is_body_text = (
+            content_type in ("text/plain", "text/html")
+            and not filename
+            and disposition != "attachment"
+        )
+        data = _payload_bytes(part, defects)
+        if is_body_text:
+            text, defect = decode_bytes(data, part.get_content_charset())
+            if defect:
+                defects.append(defect)
+            (html_parts if content_type == "text/html" else text_parts).append(text)
+            continue
+        attachments.append(_attachment(part, content_type, disposition, filename, data))
+
+
+MAX_PARTS = 2000
+
+
+def _leaf_parts(message: Message, defects: list[str]) -> list[Message]:
+    """Leaf parts in document order, without descending into ``message/*`` parts.
+
+    An attached message (a forwarded mail, the original inside a bounce) is one
+    attachment, not more body text. Iterative, so hostile nesting cannot exhaust
+    the stack; bounded, so a million empty parts cannot exhaust memory.
+    """
+    leaves: list[Message] = []
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        payload = part.get_payload()
+        if part.get_content_maintype() == "message" and part is not message:
+            leaves.append(part)
+        elif part.is_multipart() and isinstance(payload, list):
+            if part is not message:
+                defects.extend(type(d).__name__ for d in part.defects)
+            stack.extend(reversed(payload))
+        else:
+            leaves.append(part)
+        if len(leaves) >= MAX_PARTS:
+            defects.append(f"more than {MAX_PARTS} MIME parts; the rest were not read")
+            break
+    return leaves
+
+
+def _payload_bytes(part: Message, defects: list[str]) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception as exc:  # noqa: BLE001 - any decoder failure must not lose the part
+        defects.append(f"undecodable part body ({type(exc).__name__}); kept raw")
+        raw = part.get_payload()
+        return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    if payload is None:
+        return b""
+    defects.extend(type(d).__name__ for d in part.defects)
+    return payload
+
+
+def _filename(part: Message) -> str:
+    # get_filename() parses every parameter; only pay for it when a name is there.
+    params = (part.get("Content-Disposition") or "") + (part.get("Content-Type") or "")
+    if "name" not in params.lower():
+        return ""
+    try:
+        name = part.get_filename() or part.get_param("name") or ""
+    except Exception:  # noqa: BLE001 - RFC 2231 continuations can be malformed
+        name = ""
+    if isinstance(name, tuple):  # RFC 2231 (charset, language, value) left undecoded
+        charset, _, value = name
+        name, _ = decode_bytes(value.encode("latin-1", "replace"), charset)
+    return sanitise_filename(decode_header_text(str(name)))
+
+
+def sanitise_filename(name: str) -> str:
+    """A file name safe to show and to offer for download: no paths, no controls."""
+    name = _SAFE_NAME.sub("_", name).strip().strip(".")
+    return name[:255]
+
+
+def sniff_type(data: bytes) -> str:
+    """The content type the bytes really have (magic numbers), or a text guess."""
+    if not data:
+        return "application/x-empty"
+    kind = filetype.guess(data[:8192])
+    if kind is not None:
+        return kind.mime
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")):
+        return "text/html"
+    if head.startswith(b"<?xml") or head.startswith(b"<svg"):
+        return "image/svg+xml" if b"<svg" in data[:2048].lower() else "application/xml"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "application/x-ole-storage"
+    if b"\x00" not in data[:4096]:
+        return "text/plain"
+    return "application/octet-stream"
+
+
+def _attachment(
+    part: Message, content_type: str, disposition: str, filename: str, data: bytes
+) -> Attachment:
+    content_id = part.get("Content-ID")
+    return Attachment(
+        filename=filename or _fallback_name(content_type),
+        declared_type=content_type,
+        sniffed_type=sniff_type(data),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        disposition="inline" if disposition == "inline" else "attachment",
+        content_id=content_id.strip().strip("<>") if content_id else None,
+        data=data,
+    )
+
+
+def _attachment_from_embedded(part: Message, content_type: str, filename: str) -> Attachment:
+    payload = part.get_payload()
+    try:
+        if content_type == "message/delivery-status":
+            # RFC 3464: one per-message block, then one block per recipient.
+            data = b"\n".join(block.as_bytes() for block in payload)
+        else:
+            data = payload[0].as_bytes() if payload else b""
+    except Exception:  # noqa: BLE001 - a broken embedded message is kept as its raw text
+        data = str(payload).encode("utf-8", "surrogateescape")
+    default_name = "delivery-status.txt" if content_type == "message/delivery-status" else (
+        "forwarded-message.eml"
+    )
+    return Attachment(
+        filename=filename or default_name,
+        declared_type=content_type,
+        sniffed_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+
+
+def _fallback_name(content_type: str) -> str:
+    main, _, sub = content_type.partition("/")
+    extension = {"plain": "txt", "html": "html", "jpeg": "jpg", "octet-stream": "bin"}.get(sub, sub)
+    return f"{main or 'part'}.{extension or 'bin'}"

@@ -1,0 +1,170 @@
+"""The one settings module. Every value comes from the environment, with a default
+that works on a laptop: SQLite in the data folder, no external server.
+
+Environment:
+    TRADEINBOX_DATA     data folder (database, blobs, quarantine, keys);
+                        default $XDG_DATA_HOME/tradeinbox or ~/.local/share/tradeinbox
+    DATABASE_URL        e.g. postgres://user@host/db; default SQLite in the data folder
+    SECRET_KEY          Django secret; default a random key kept in the data folder (0600)
+    DEBUG               "1" for development
+    ALLOWED_HOSTS       comma separated; default localhost names
+    TRADEINBOX_AUTHSERV_IDS  comma separated authserv-ids of our own receiving servers
+    TRADEINBOX_LOG_LEVEL     default INFO
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import dj_database_url
+
+from tradeinbox.paths import data_dir, read_or_create_secret
+
+BASE_DIR = Path(__file__).resolve().parent
+if "pytest" in sys.modules and not os.environ.get("TRADEINBOX_DATA"):
+    # Tests never touch a developer's real data folder: each run gets a fresh one.
+    os.environ["TRADEINBOX_DATA"] = tempfile.mkdtemp(prefix="tradeinbox-test-")
+DATA_DIR = data_dir()
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+DEBUG = _env_bool("DEBUG")
+SECRET_KEY = os.environ.get("SECRET_KEY") or read_or_create_secret(DATA_DIR / "secret_key")
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "tradeinbox.users",
+    "tradeinbox.store",
+    "tradeinbox.worker",
+    "tradeinbox.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tradeinbox.web.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "tradeinbox.urls"
+WSGI_APPLICATION = "tradeinbox.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'tradeinbox.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web app read while the worker or an import writes; IMMEDIATE
+    # transactions take the write lock up front instead of failing half-way.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "inbox"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_REFERRER_POLICY = "same-origin"
+if _env_bool("TRADEINBOX_HTTPS"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("TRADEINBOX_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("TRADEINBOX_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Domain settings read by tradeinbox code.
+TRADEINBOX = {
+    "DATA_DIR": DATA_DIR,
+    "BLOB_DIR": DATA_DIR / "blobs",
+    "QUARANTINE_DIR": DATA_DIR / "quarantine",
+    "MAX_MESSAGE_BYTES": int(os.environ.get("TRADEINBOX_MAX_MESSAGE_BYTES", str(150 * 1024 * 1024))),
+    "AUTHSERV_IDS": _env_list("TRADEINBOX_AUTHSERV_IDS", ""),
+    "INBOX_PAGE_SIZE": 50,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "tradeinbox.logredact.RedactAddressesFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact"],
+            "formatter": "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("TRADEINBOX_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

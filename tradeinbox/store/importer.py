@@ -1,0 +1,468 @@
+"""Storing messages: parse, deduplicate, keep bytes, index, thread.
+
+Work is done in batches. For each batch the blobs (raw message, attachments) are
+written first, then one database transaction adds the rows, the search index
+entries and the thread links. A crash (even ``kill -9``) between batches loses
+nothing: blobs are content-addressed and re-importing skips what was committed.
+A crash inside a batch rolls that batch back; its blobs are harmless orphans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from tradeinbox.core.blobstore import BlobStore
+from tradeinbox.core.dedupe import dedupe_key
+from tradeinbox.core.message import Address, ParsedMessage
+from tradeinbox.core.parse import NotAnEmail, parse_message
+from tradeinbox.core.sources import RawMessage, SkippedFile, iter_path
+from tradeinbox.core.threading import linked_ids, normalise_subject
+from tradeinbox.store import search
+from tradeinbox.store.models import Message
+
+log = logging.getLogger(__name__)
+
+SUBJECT_FALLBACK_WINDOW = timedelta(days=60)
+_CACHE_LIMIT = 400_000
+
+
+@dataclass
+class ImportSummary:
+    seen: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    skipped_files: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    new_message_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "seen": self.seen,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+        }
+
+
+@dataclass
+class _Pending:
+    parsed: ParsedMessage
+    raw: bytes
+    source: str
+    key: str
+    blobs_written: bool = False
+
+
+def _quarantine_reason(exc: Exception) -> str:
+    if isinstance(exc, NotAnEmail):
+        return "not an email message: no header block"
+    return f"could not be parsed ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def _prepare(raw: bytes, max_bytes: int) -> tuple[ParsedMessage | None, str]:
+    """Parse one message: ``(parsed, dedupe key)`` or ``(None, quarantine reason)``."""
+    if len(raw) > max_bytes:
+        return None, f"larger than the {max_bytes} byte limit"
+    try:
+        parsed = parse_message(raw)
+    except Exception as exc:  # noqa: BLE001 - bad input is quarantined, never fatal
+        return None, _quarantine_reason(exc)
+    return parsed, dedupe_key(raw, parsed.message_id)
+
+
+_worker_blobs: BlobStore | None = None
+
+
+def _prepare_in_pool(task: tuple[bytes, int, str]) -> tuple[ParsedMessage | None, str]:
+    """Pool side: parse and write the blobs, so only metadata travels back.
+
+    Blobs are content-addressed, so writing them before the database decides
+    whether the message is new is harmless: a duplicate rewrites nothing.
+    """
+    global _worker_blobs
+    raw, max_bytes, blob_dir = task
+    if _worker_blobs is None:
+        _worker_blobs = BlobStore(blob_dir)
+    parsed, key_or_reason = _prepare(raw, max_bytes)
+    if parsed is not None:
+        _worker_blobs.put(raw, parsed.sha256)
+        for attachment in parsed.attachments:
+            _worker_blobs.put(attachment.data, attachment.sha256)
+            attachment.data = b""
+    return parsed, key_or_reason
+
+
+def parse_processes() -> int:
+    """Processes to parse with: the cores beyond the one storing, at least one."""
+    configured = os.environ.get("TRADEINBOX_IMPORT_PROCESSES")
+    if configured:
+        return max(0, int(configured))
+    return min(4, os.cpu_count() or 1)
+
+
+class Importer:
+    """Adds raw messages to the store. One instance per import run or sync session."""
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 400,
+        on_progress: Callable[[ImportSummary], None] | None = None,
+    ) -> None:
+        config = settings.TRADEINBOX
+        self.blobs = BlobStore(config["BLOB_DIR"])
+        self.quarantine_blobs = BlobStore(config["QUARANTINE_DIR"])
+        self.max_bytes = config["MAX_MESSAGE_BYTES"]
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.summary = ImportSummary()
+        self._pending: list[_Pending] = []
+        self._thread_of_key: dict[str, int] = {}
+        self._merged: dict[int, int] = {}
+        self._prep_json = Message._meta.get_field("recipients")
+
+    # -- entry points -------------------------------------------------------------
+
+    def import_paths(self, paths: Iterable[Path | str]) -> ImportSummary:
+        """Import every message under ``paths``; parsing runs in a process pool."""
+        processes = parse_processes()
+        items = self._raw_items(paths)
+        if processes < 2:
+            for item in items:
+                self.add(item)
+        else:
+            self._import_parallel(items, processes)
+        self.flush()
+        return self.summary
+
+    def _raw_items(self, paths: Iterable[Path | str]):
+        for path in paths:
+            for item in iter_path(path):
+                if isinstance(item, SkippedFile):
+                    self.summary.skipped_files += 1
+                    log.info("skipped %s: %s", item.source, item.reason)
+                    continue
+                yield item
+
+    def _import_parallel(self, items, processes: int) -> None:
+        # While the pool parses window k+1, this process stores window k: parsing
+        # and storing overlap, and at most two windows of raw bytes are in memory.
+        window_size = self.batch_size
+        blob_dir = str(self.blobs.root)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes) as pool:
+            previous: tuple[list[RawMessage], object] | None = None
+            window: list[RawMessage] = []
+
+            def submit(batch: list[RawMessage]):
+                tasks = [(item.data, self.max_bytes, blob_dir) for item in batch]
+                return pool.map_async(_prepare_in_pool, tasks, chunksize=16)
+
+            for item in items:
+                window.append(item)
+                if len(window) >= window_size:
+                    running = (window, submit(window))
+                    if previous is not None:
+                        self._consume(*previous)
+                    previous, window = running, []
+            running = (window, submit(window)) if window else None
+            if previous is not None:
+                self._consume(*previous)
+            if running is not None:
+                self._consume(*running)
+
+    def _consume(self, batch: list[RawMessage], result) -> None:
+        for item, (parsed, key_or_reason) in zip(batch, result.get(), strict=True):
+            self.summary.seen += 1
+            if parsed is None:
+                self._quarantine(item.data, item.source, key_or_reason)
+            else:
+                self._pending.append(
+                    _Pending(parsed, item.data, item.source, key_or_reason, blobs_written=True)
+                )
+        self.flush()
+
+    def add(self, item: RawMessage) -> None:
+        """Queue one raw message (parsed here); stores when the batch is full."""
+        self.summary.seen += 1
+        parsed, key_or_reason = _prepare(item.data, self.max_bytes)
+        if parsed is None:
+            self._quarantine(item.data, item.source, key_or_reason)
+        else:
+            self._pending.append(_Pending(parsed, item.data, item.source, key_or_reason))
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+        elif self.on_progress and self.summary.seen % 100 == 0:
+            self.on_progress(self.summary)
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            self._store_batch(pending)
+        if self.on_progress:
+            self.on_progress(self.summary)
+
+    # -- quarantine ------------------------------------------------------------
+
+    def _quarantine(self, raw: bytes, source: str, reason: str) -> None:
+        digest = self.quarantine_blobs.put(raw)
+        now = datetime.now(UTC)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO store_quarantine (raw_sha256, size, source, reason, created_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (raw_sha256) DO NOTHING",
+                [digest, len(raw), source, reason, connection.ops.adapt_datetimefield_value(now)],
+            )
+        self.summary.quarantined += 1
+        self.summary.reasons[reason.split(" (")[0]] += 1
+        log.warning("quarantined %s: %s", source, reason)
+
+    # -- storing -----------------------------------------------------------------
+
+    def _existing_keys(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        with connection.cursor() as cursor:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT dedupe_key FROM store_message WHERE dedupe_key IN ({marks})", chunk
+                )
+                found.update(row[0] for row in cursor.fetchall())
+        return found
+
+    def _store_batch(self, pending: list[_Pending]) -> None:
+        existing = self._existing_keys([p.key for p in pending])
+        fresh: list[_Pending] = []
+        for item in pending:
+            if item.key in existing:
+                self.summary.duplicates += 1
+                continue
+            existing.add(item.key)
+            fresh.append(item)
+        if not fresh:
+            return
+        for item in fresh:
+            if item.blobs_written:
+                continue
+            self.blobs.put(item.raw, item.parsed.sha256)
+            for attachment in item.parsed.attachments:
+                self.blobs.put(attachment.data, attachment.sha256)
+        new_ids: list[int] = []
+        with transaction.atomic(), connection.cursor() as cursor:
+            self._load_thread_keys(cursor, fresh)
+            touched: set[int] = set()
+            index_rows: list[search.IndexRow] = []
+            attachment_rows: list[tuple] = []
+            for item in fresh:
+                thread_id = self._assign_thread(cursor, item.parsed)
+                touched.add(thread_id)
+                pk = self._insert_message(cursor, item, thread_id)
+                new_ids.append(pk)
+                index_rows.append(index_row_for(pk, item.parsed))
+                for position, att in enumerate(item.parsed.attachments):
+                    attachment_rows.append(
+                        (pk, position, att.filename[:255], att.declared_type[:127],
+                         att.sniffed_type[:127], att.size, att.sha256, att.disposition,
+                         (att.content_id or "")[:255])
+                    )
+            if attachment_rows:
+                cursor.executemany(
+                    "INSERT INTO store_attachment (message_id, position, filename, declared_type, "
+                    "sniffed_type, size, sha256, disposition, content_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    attachment_rows,
+                )
+            search.index_rows(cursor, index_rows)
+            self._refresh_threads(cursor, {self._resolve(t) for t in touched})
+        self.summary.imported += len(fresh)
+        self.summary.new_message_ids.extend(new_ids)
+        if len(self._thread_of_key) > _CACHE_LIMIT:
+            self._thread_of_key.clear()
+            self._merged.clear()
+
+    def _insert_message(self, cursor, item: _Pending, thread_id: int) -> int:
+        parsed = item.parsed
+        sender = parsed.from_address or Address("", "")
+        now = datetime.now(UTC)
+        date = parsed.date or now
+        recipients = {
+            "to": [[a.name, a.email] for a in parsed.to],
+            "cc": [[a.name, a.email] for a in parsed.cc],
+            "reply_to": [[a.name, a.email] for a in parsed.reply_to],
+        }
+        adapt = connection.ops.adapt_datetimefield_value
+        prep = self._prep_json.get_db_prep_save
+        cursor.execute(
+            "INSERT INTO store_message (dedupe_key, message_id, raw_sha256, raw_size, subject, "
+            "from_name, from_email, recipients, date, date_header_valid, utc_offset_minutes, "
+            "in_reply_to, \"references\", thread_id, body_text, has_html, snippet, "
+            "attachment_count, attachment_names, source, is_seen, is_answered, is_flagged, "
+            "defects, imported_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            [
+                item.key,
+                (parsed.message_id or "")[:255],
+                parsed.sha256,
+                parsed.raw_size,
+                parsed.subject,
+                sender.name[:255],
+                sender.email[:320],
+                prep(recipients, connection),
+                adapt(date),
+                parsed.date is not None,
+                parsed.utc_offset_minutes,
+                (parsed.in_reply_to or "")[:255],
+                json.dumps(parsed.references[-50:]),
+                thread_id,
+                parsed.text[:1_000_000],
+                parsed.html is not None,
+                make_snippet(parsed.text),
+                min(len(parsed.attachments), 32767),
+                "\n".join(a.filename for a in parsed.attachments),
+                item.source[:2000],
+                False,
+                False,
+                False,
+                json.dumps(parsed.defects[:50]),
+                adapt(now),
+            ],
+        )
+        return cursor.fetchone()[0]
+
+    # -- threading ---------------------------------------------------------------
+
+    def _resolve(self, thread_id: int) -> int:
+        while thread_id in self._merged:
+            thread_id = self._merged[thread_id]
+        return thread_id
+
+    def _load_thread_keys(self, cursor, batch: list[_Pending]) -> None:
+        wanted = set()
+        for item in batch:
+            if item.parsed.message_id:
+                wanted.add(item.parsed.message_id[:255])
+            wanted.update(linked_ids(item.parsed))
+        wanted -= self._thread_of_key.keys()
+        keys = sorted(wanted)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT key, thread_id FROM store_threadkey WHERE key IN ({marks})", chunk
+            )
+            self._thread_of_key.update(cursor.fetchall())
+
+    def _assign_thread(self, cursor, parsed: ParsedMessage) -> int:
+        own = (parsed.message_id or "")[:255]
+        links = linked_ids(parsed)
+        keys = ([own] if own else []) + links
+        threads = {self._resolve(self._thread_of_key[k]) for k in keys if k in self._thread_of_key}
+        subject_key, is_reply = normalise_subject(parsed.subject)
+        if not threads and not links and is_reply and subject_key:
+            found = self._thread_by_subject(cursor, parsed, subject_key)
+            if found:
+                threads.add(found)
+        if threads:
+            target = min(threads)
+            others = sorted(threads - {target})
+            if others:
+                self._merge_threads(cursor, target, others)
+        else:
+            cursor.execute(
+                "INSERT INTO store_thread (subject, subject_key, message_count) "
+                "VALUES (%s, %s, 0) RETURNING id",
+                [parsed.subject[:1000], subject_key],
+            )
+            target = cursor.fetchone()[0]
+        new_keys = [k for k in keys if self._thread_of_key.get(k) is None]
+        moved = [k for k in keys if k in self._thread_of_key and self._thread_of_key[k] != target]
+        if new_keys:
+            cursor.executemany(
+                "INSERT INTO store_threadkey (key, thread_id) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET thread_id = excluded.thread_id",
+                [(k, target) for k in new_keys],
+            )
+        if moved:
+            cursor.executemany(
+                "UPDATE store_threadkey SET thread_id = %s WHERE key = %s",
+                [(target, k) for k in moved],
+            )
+        for k in keys:
+            self._thread_of_key[k] = target
+        return target
+
+    def _thread_by_subject(self, cursor, parsed: ParsedMessage, subject_key: str) -> int | None:
+        people = sorted({a.email for a in (*parsed.from_, *parsed.to, *parsed.cc)})[:50]
+        if not people:
+            return None
+        since = (parsed.date or datetime.now(UTC)) - SUBJECT_FALLBACK_WINDOW
+        marks = ",".join(["%s"] * len(people))
+        cursor.execute(
+            "SELECT t.id FROM store_thread t JOIN store_message m ON m.thread_id = t.id "
+            f"WHERE t.subject_key = %s AND m.from_email IN ({marks}) AND m.date >= %s "
+            "ORDER BY m.date DESC LIMIT 1",
+            [subject_key, *people, connection.ops.adapt_datetimefield_value(since)],
+        )
+        row = cursor.fetchone()
+        return self._resolve(row[0]) if row else None
+
+    def _merge_threads(self, cursor, target: int, others: list[int]) -> None:
+        marks = ",".join(["%s"] * len(others))
+        cursor.execute(
+            f"UPDATE store_message SET thread_id = %s WHERE thread_id IN ({marks})", [target, *others]
+        )
+        cursor.execute(
+            f"UPDATE store_threadkey SET thread_id = %s WHERE thread_id IN ({marks})",
+            [target, *others],
+        )
+        cursor.execute(f"DELETE FROM store_thread WHERE id IN ({marks})", others)
+        for other in others:
+            self._merged[other] = target
+
+    def _refresh_threads(self, cursor, thread_ids: set[int]) -> None:
+        ids = sorted(thread_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(
+                "UPDATE store_thread SET "
+                "message_count = (SELECT COUNT(*) FROM store_message m WHERE m.thread_id = store_thread.id), "
+                "first_date = (SELECT MIN(m.date) FROM store_message m WHERE m.thread_id = store_thread.id), "
+                "last_date = (SELECT MAX(m.date) FROM store_message m WHERE m.thread_id = store_thread.id), "
+                "subject = COALESCE((SELECT m.subject FROM store_message m WHERE m.thread_id = store_thread.id "
+                "ORDER BY m.date, m.id LIMIT 1), subject) "
+                f"WHERE id IN ({marks})",
+                chunk,
+            )
+
+
+def make_snippet(text: str, length: int = 200) -> str:
+    return " ".join(text[: length * 4].split())[:length]
+
+
+def _address_text(addresses: Iterable[Address]) -> str:
+    return " ".join(f"{a.name} {a.email}" for a in addresses)
+
+
+def index_row_for(pk: int, parsed: ParsedMessage) -> search.IndexRow:
+    return search.IndexRow(
+        message_pk=pk,
+        subject=parsed.subject,
+        sender=_address_text(parsed.from_),
+        recipients=_address_text([*parsed.to, *parsed.cc]),
+        body=parsed.text[:200_000],
+        attachments=" ".join(a.filename for a in parsed.attachments),
+    )

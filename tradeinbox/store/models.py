@@ -1,0 +1,103 @@
+"""The mail store: messages, threads, attachments and quarantined input.
+
+Raw messages and attachment contents live in the content-addressed blob store on
+disk (see :mod:`tradeinbox.core.blobstore`); rows keep metadata, the decoded text
+for search and the hashes that find the bytes again. The full-text index is a
+vendor-specific table created in migration 0002 (FTS5 on SQLite, a tsvector
+table on PostgreSQL) and written by :mod:`tradeinbox.store.search`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Thread(models.Model):
+    subject = models.TextField(blank=True)
+    subject_key = models.CharField(max_length=255, db_index=True, blank=True)
+    first_date = models.DateTimeField(null=True)
+    last_date = models.DateTimeField(null=True, db_index=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.subject or f"thread {self.pk}"
+
+
+class ThreadKey(models.Model):
+    """A Message-ID seen in a message or its references, and the thread it belongs to."""
+
+    key = models.CharField(max_length=255, unique=True)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="keys")
+
+
+class Message(models.Model):
+    dedupe_key = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    raw_sha256 = models.CharField(max_length=64)
+    raw_size = models.PositiveBigIntegerField()
+    subject = models.TextField(blank=True)
+    from_name = models.CharField(max_length=255, blank=True)
+    from_email = models.CharField(max_length=320, blank=True, db_index=True)
+    recipients = models.JSONField(default=dict)  # {"to": [[name, email]], "cc": [...]}
+    date = models.DateTimeField(db_index=True)  # Date header, else time of import
+    date_header_valid = models.BooleanField(default=True)
+    utc_offset_minutes = models.SmallIntegerField(null=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.JSONField(default=list)
+    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, related_name="messages")
+    body_text = models.TextField(blank=True)
+    has_html = models.BooleanField(default=False)
+    snippet = models.CharField(max_length=300, blank=True)
+    attachment_count = models.PositiveSmallIntegerField(default=0)
+    attachment_names = models.TextField(blank=True)
+    source = models.TextField(blank=True)
+    is_seen = models.BooleanField(default=False)
+    is_answered = models.BooleanField(default=False)
+    is_flagged = models.BooleanField(default=False)
+    defects = models.JSONField(default=list)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-date", "-id"], name="message_newest_first")]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id or f"message {self.pk}"
+
+    @property
+    def to_list(self) -> list[list[str]]:
+        return self.recipients.get("to", [])
+
+    @property
+    def cc_list(self) -> list[list[str]]:
+        return self.recipients.get("cc", [])
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    position = models.PositiveSmallIntegerField()
+    filename = models.CharField(max_length=255)
+    declared_type = models.CharField(max_length=127)
+    sniffed_type = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    disposition = models.CharField(max_length=16, default="attachment")
+    content_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="attachment_position")
+        ]
+
+
+class Quarantine(models.Model):
+    """Input we could not store as a message. The bytes are kept, the reason shown."""
+
+    raw_sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveBigIntegerField()
+    source = models.TextField(blank=True)
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"

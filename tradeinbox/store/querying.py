@@ -1,0 +1,220 @@
+"""Reading the store: search hits and the newest-first message list.
+
+Both the web app and the ``tradeinbox search`` command call :func:`search_messages`,
+so a query finds the same messages wherever it is typed. The full-text part comes
+from :func:`tradeinbox.store.search.matching_ids_sql`; the structured operators
+(``has:attachment``, ``before:``, ``after:``) become ordinary column filters.
+
+The inbox list uses keyset pagination on ``(date, id)`` (the ``message_newest_first``
+index) rather than OFFSET, so page 2,000 of a 100k-message store costs the same as
+page 1 and no page ever runs ``COUNT(*)`` over the whole table.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.dateparse import parse_datetime
+
+from tradeinbox.core.search_query import SearchQuery, SearchSyntaxError, parse_query
+from tradeinbox.core.textindex import is_cjk
+from tradeinbox.store.models import Message
+from tradeinbox.store.search import highlight_snippet, matching_ids_sql
+
+__all__ = [
+    "SearchHit",
+    "SearchPage",
+    "SearchSyntaxError",
+    "InboxPage",
+    "highlight_terms",
+    "inbox_page",
+    "search_messages",
+    "search_page",
+    "searched_queryset",
+]
+
+# Columns a list row needs; the full body is only read where a snippet is cut from it.
+LIST_FIELDS = (
+    "id",
+    "subject",
+    "from_name",
+    "from_email",
+    "date",
+    "snippet",
+    "attachment_count",
+    "thread_id",
+    "thread__message_count",
+    "is_seen",
+    "has_html",
+)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching message and an HTML-escaped snippet with ``<mark>`` around the terms."""
+
+    message: Message
+    snippet_html: str
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    has_next: bool
+    query: SearchQuery
+
+
+def highlight_terms(query: SearchQuery) -> list[str]:
+    """Terms to mark in a snippet.
+
+    CJK text is indexed as overlapping bigrams, so ``报价单`` is parsed into
+    ``报价`` + ``价单``. Marking those one by one would break the word apart;
+    a chain of bigrams is joined back into the word the user typed.
+    """
+    terms: list[str] = []
+    for _, tokens in query.phrases:
+        run: list[str] = []
+        for token in tokens:
+            if is_cjk(token) and len(token) == 2 and run and run[-1][-1] == token[0]:
+                run.append(token)
+                continue
+            if run:
+                terms.append(run[0] + "".join(t[1:] for t in run[1:]))
+            run = [token]
+        if run:
+            terms.append(run[0] + "".join(t[1:] for t in run[1:]))
+    return [t for t in dict.fromkeys(terms) if t]
+
+
+def searched_queryset(query: SearchQuery) -> QuerySet[Message]:
+    """Messages matching every part of ``query``, newest first (not yet sliced)."""
+    queryset = Message.objects.select_related("thread")
+    found = matching_ids_sql(query)
+    if found is not None:
+        sql, params = found
+        queryset = queryset.filter(id__in=RawSQL(sql, params))
+    if query.has_attachment:
+        queryset = queryset.filter(attachment_count__gt=0)
+    if query.before is not None:
+        queryset = queryset.filter(date__lt=query.before)
+    if query.after is not None:
+        # after:2026-03-01 includes the whole of March 1st, like Gmail's operator.
+        queryset = queryset.filter(date__gte=query.after)
+    return queryset.order_by("-date", "-id")
+
+
+def _snippet_for(message: Message, terms: list[str]) -> str:
+    text = message.body_text or message.snippet
+    if terms:
+        lowered = text.lower()
+        if not any(term.lower() in lowered for term in terms):
+            # The match was in the subject, sender or an attachment name: show
+            # the start of the body, still escaped and marked where it can be.
+            text = message.snippet or text
+    return highlight_snippet(text, [t.lower() for t in terms])
+
+
+def _hits(messages: list[Message], query: SearchQuery) -> list[SearchHit]:
+    terms = highlight_terms(query)
+    return [SearchHit(message=m, snippet_html=_snippet_for(m, terms)) for m in messages]
+
+
+def search_messages(text: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+    """Messages matching the search box text ``text``, newest first.
+
+    Raises :class:`SearchSyntaxError` (a ``ValueError``) for a malformed
+    ``before:``/``after:`` date. An empty query matches nothing.
+    """
+    query = parse_query(text)
+    if query.is_empty:
+        return []
+    limit = max(0, int(limit))
+    offset = max(0, int(offset))
+    messages = list(searched_queryset(query)[offset : offset + limit])
+    return _hits(messages, query)
+
+
+def search_page(text: str, *, page: int = 1, page_size: int = 50) -> SearchPage:
+    """One page of search results for the web list; ``has_next`` without counting all hits."""
+    query = parse_query(text)
+    if query.is_empty:
+        return SearchPage(hits=[], has_next=False, query=query)
+    page = max(1, int(page))
+    start = (page - 1) * page_size
+    messages = list(searched_queryset(query)[start : start + page_size + 1])
+    return SearchPage(
+        hits=_hits(messages[:page_size], query), has_next=len(messages) > page_size, query=query
+    )
+
+
+# -- the inbox list -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    messages: list[Message]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def encode_cursor(message: Message, direction: str) -> str:
+    """An opaque, URL-safe position in the newest-first list (``a`` after, ``b`` before)."""
+    raw = f"{direction}|{message.date.isoformat()}|{message.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+_CURSOR = re.compile(r"^(a|b)\|(.+)\|(\d{1,19})$")
+
+
+def decode_cursor(cursor: str) -> tuple[str, datetime, int] | None:
+    """The cursor's direction, date and id; None for anything malformed (start over)."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+    except (ValueError, UnicodeError):
+        return None
+    match = _CURSOR.match(raw)
+    if not match:
+        return None
+    moment = parse_datetime(match.group(2))
+    if moment is None or moment.tzinfo is None:
+        return None
+    return match.group(1), moment, int(match.group(3))
+
+
+def inbox_page(cursor: str | None = None, page_size: int = 50) -> InboxPage:
+    """One page of the newest-first list, starting after (or before) ``cursor``.
+
+    ``WHERE (date, id) < (d, i) ORDER BY date DESC, id DESC LIMIT n`` walks the
+    ``message_newest_first`` index from the cursor: constant cost per page.
+    """
+    base = Message.objects.select_related("thread").only(*LIST_FIELDS)
+    position = decode_cursor(cursor) if cursor else None
+    if position is None:
+        rows = list(base.order_by("-date", "-id")[: page_size + 1])
+        has_older = len(rows) > page_size
+        rows = rows[:page_size]
+        has_newer = False
+    else:
+        direction, moment, pk = position
+        if direction == "a":
+            # date <= d bounds the index range; the OR only settles ties on date.
+            older = Q(date__lte=moment) & (Q(date__lt=moment) | Q(id__lt=pk))
+            rows = list(base.filter(older).order_by("-date", "-id")[: page_size + 1])
+            has_older = len(rows) > page_size
+            rows = rows[:page_size]
+            has_newer = True
+        else:
+            newer = Q(date__gte=moment) & (Q(date__gt=moment) | Q(id__gt=pk))
+            rows = list(base.filter(newer).order_by("date", "id")[: page_size + 1])
+            has_newer = len(rows) > page_size
+            rows = rows[:page_size][::-1]
+            has_older = True
+    next_cursor = encode_cursor(rows[-1], "a") if rows and has_older else None
+    prev_cursor = encode_cursor(rows[0], "b") if rows and has_newer else None
+    return InboxPage(messages=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)

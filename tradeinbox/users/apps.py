@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "tradeinbox.users"
+    verbose_name = "Users and sign-in"
