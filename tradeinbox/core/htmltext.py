@@ -11,7 +11,9 @@ import re
 
 _DROP = re.compile(r"<(script|style|head|title|noscript)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_BREAK = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h[1-6]|p|li|tr|h[1-6]|blockquote|/blockquote)\b[^>]*>", re.I)
+_BREAK = re.compile(
+    r"<\s*(br|/p|/div|/tr|/li|/h[1-6]|p|li|tr|h[1-6]|blockquote|/blockquote)\b[^>]*>", re.I
+)
 _CELL = re.compile(r"<\s*/t[dh]\s*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0\u200b\r\f\v]+")

@@ -272,8 +272,10 @@ def _attachment_from_embedded(part: Message, content_type: str, filename: str) -
             data = payload[0].as_bytes() if payload else b""
     except Exception:  # noqa: BLE001 - a broken embedded message is kept as its raw text
         data = str(payload).encode("utf-8", "surrogateescape")
-    default_name = "delivery-status.txt" if content_type == "message/delivery-status" else (
-        "forwarded-message.eml"
+    default_name = (
+        "delivery-status.txt"
+        if content_type == "message/delivery-status"
+        else ("forwarded-message.eml")
     )
     return Attachment(
         filename=filename or default_name,

@@ -13,8 +13,29 @@ from pathlib import Path
 
 # Files in a mail folder that are clearly not mail (notes, labels, archives).
 NOT_MAIL_SUFFIXES = frozenset(
-    {".md", ".csv", ".tsv", ".json", ".py", ".sh", ".gz", ".zip", ".tar", ".bz2", ".xz",
-     ".7z", ".rar", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".db", ".sqlite3", ".lock"}
+    {
+        ".md",
+        ".csv",
+        ".tsv",
+        ".json",
+        ".py",
+        ".sh",
+        ".gz",
+        ".zip",
+        ".tar",
+        ".bz2",
+        ".xz",
+        ".7z",
+        ".rar",
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".db",
+        ".sqlite3",
+        ".lock",
+    }
 )
 MAILDIR_PARTS = ("cur", "new")
 

@@ -274,9 +274,17 @@ class Importer:
                 index_rows.append(index_row_for(pk, item.parsed))
                 for position, att in enumerate(item.parsed.attachments):
                     attachment_rows.append(
-                        (pk, position, att.filename[:255], att.declared_type[:127],
-                         att.sniffed_type[:127], att.size, att.sha256, att.disposition,
-                         (att.content_id or "")[:255])
+                        (
+                            pk,
+                            position,
+                            att.filename[:255],
+                            att.declared_type[:127],
+                            att.sniffed_type[:127],
+                            att.size,
+                            att.sha256,
+                            att.disposition,
+                            (att.content_id or "")[:255],
+                        )
                     )
             if attachment_rows:
                 cursor.executemany(
@@ -308,7 +316,7 @@ class Importer:
         cursor.execute(
             "INSERT INTO store_message (dedupe_key, message_id, raw_sha256, raw_size, subject, "
             "from_name, from_email, recipients, date, date_header_valid, utc_offset_minutes, "
-            "in_reply_to, \"references\", thread_id, body_text, has_html, snippet, "
+            'in_reply_to, "references", thread_id, body_text, has_html, snippet, '
             "attachment_count, attachment_names, source, is_seen, is_answered, is_flagged, "
             "defects, imported_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
             "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
@@ -422,7 +430,8 @@ class Importer:
     def _merge_threads(self, cursor, target: int, others: list[int]) -> None:
         marks = ",".join(["%s"] * len(others))
         cursor.execute(
-            f"UPDATE store_message SET thread_id = %s WHERE thread_id IN ({marks})", [target, *others]
+            f"UPDATE store_message SET thread_id = %s WHERE thread_id IN ({marks})",
+            [target, *others],
         )
         cursor.execute(
             f"UPDATE store_threadkey SET thread_id = %s WHERE thread_id IN ({marks})",

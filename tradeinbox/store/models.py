@@ -44,7 +44,9 @@ class Message(models.Model):
     utc_offset_minutes = models.SmallIntegerField(null=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.JSONField(default=list)
-    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, related_name="messages")
+    thread = models.ForeignKey(
+        Thread, on_delete=models.SET_NULL, null=True, related_name="messages"
+    )
     body_text = models.TextField(blank=True)
     has_html = models.BooleanField(default=False)
     snippet = models.CharField(max_length=300, blank=True)

@@ -157,7 +157,10 @@ def highlight_snippet(text: str, terms: Sequence[str], width: int = 160) -> str:
     escaped = html.escape(window)
     for term in sorted({t for t in terms if t}, key=len, reverse=True):
         escaped = re.sub(
-            re.escape(html.escape(term)), lambda m: f"<mark>{m.group(0)}</mark>", escaped, flags=re.I
+            re.escape(html.escape(term)),
+            lambda m: f"<mark>{m.group(0)}</mark>",
+            escaped,
+            flags=re.I,
         )
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + width < len(flat) else ""
