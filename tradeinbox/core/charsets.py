@@ -53,6 +53,28 @@ _SUPERSETS = {
     "_iso-2022-jp$esc": "iso2022_jp_ext",
 }
 
+_SINGLE_BYTE = frozenset(
+    {
+        "cp1250",
+        "cp1251",
+        "cp1252",
+        "cp1253",
+        "cp1254",
+        "cp1255",
+        "cp1256",
+        "cp1257",
+        "cp1258",
+        "cp874",
+        "koi8-r",
+        "koi8-u",
+        "mac-roman",
+        "cp437",
+        "cp850",
+        "cp866",
+    }
+    | {f"iso8859-{n}" for n in range(1, 17)}
+)
+
 _CHARSET_CLEAN = re.compile(r"[^a-z0-9_\-.:$]")
 
 
@@ -94,6 +116,14 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
                 pass
         return data.decode("ascii"), None
     codec = codec_for(declared)
+    if codec in _SINGLE_BYTE:
+        # A single-byte codec accepts any bytes, so it cannot tell us it is wrong.
+        # Non-ASCII text that is valid UTF-8 is almost never real Latin/Cyrillic
+        # 8-bit text, while UTF-8 mislabelled as ASCII or Latin-1 is common.
+        try:
+            return data.decode("utf-8"), f"declared charset {declared!r}, content is UTF-8"
+        except UnicodeDecodeError:
+            pass
     if codec:
         try:
             return data.decode(codec), None
@@ -106,7 +136,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
         return text, None
     except UnicodeDecodeError:
         pass
-    guess = _guess_codec(data)
+    guess = _guess_codec(data) if len(data) >= 32 else _first_fitting(data)
     if guess:
         try:
             text = data.decode(guess)
@@ -130,13 +160,17 @@ def _guess_codec(data: bytes) -> str | None:
         return None
     best = from_bytes(data[:16384]).best()
     if best is None:
-        # Short 8-bit text: GB18030 then Windows-1252 is the most useful order for
-        # a trade inbox (Chinese clients without a declared charset are common).
-        for candidate in ("gb18030", "cp1252"):
-            try:
-                data.decode(candidate)
-                return candidate
-            except UnicodeDecodeError:
-                continue
-        return None
+        return _first_fitting(data)
     return codec_for(best.encoding) or best.encoding
+
+
+def _first_fitting(data: bytes) -> str | None:
+    # Too short for statistics: GB18030 then Windows-1252 is the most useful order
+    # for a trade inbox (Chinese clients without a declared charset are common).
+    for candidate in ("gb18030", "cp1252"):
+        try:
+            data.decode(candidate)
+            return candidate
+        except UnicodeDecodeError:
+            continue
+    return None

@@ -67,8 +67,17 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not looks_like_email(raw):
         raise NotAnEmail("no header block: the data does not start with an email header")
     body_bytes = strip_mbox_from_line(raw).lstrip(b"\r\n")
-    message = _PARSER.parsebytes(body_bytes)
+    flattened = False
+    try:
+        message = _PARSER.parsebytes(body_bytes)
+    except RecursionError:
+        # The stdlib parser recurses per MIME level; hostile nesting exhausts the
+        # stack. Keep the headers and treat the body as one text part instead.
+        message = _PARSER.parsebytes(body_bytes, headersonly=True)
+        flattened = True
     defects: list[str] = [type(d).__name__ for d in message.defects]
+    if flattened:
+        defects.append("MIME structure nested too deeply; body kept as raw text")
 
     raw_headers = [(name, value) for name, value in message.raw_items()]
     by_name: dict[str, list[str]] = {}
@@ -91,7 +100,12 @@ def parse_message(raw: bytes) -> ParsedMessage:
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
-    _collect_parts(message, text_parts, html_parts, attachments, defects)
+    if flattened:
+        payload = message.get_payload()
+        raw_body = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+        text_parts.append(decode_bytes(raw_body, None)[0])
+    else:
+        _collect_parts(message, text_parts, html_parts, attachments, defects)
     html_body = "\n".join(html_parts) if html_parts else None
     text = "\n".join(text_parts)
     if not text.strip() and html_body:

@@ -452,7 +452,8 @@ class Importer:
                 "first_date = (SELECT MIN(m.date) FROM store_message m WHERE m.thread_id = store_thread.id), "
                 "last_date = (SELECT MAX(m.date) FROM store_message m WHERE m.thread_id = store_thread.id), "
                 "subject = COALESCE((SELECT m.subject FROM store_message m WHERE m.thread_id = store_thread.id "
-                "ORDER BY m.date, m.id LIMIT 1), subject) "
+                "ORDER BY m.date, CASE WHEN m.in_reply_to = '' THEN 0 ELSE 1 END, m.id LIMIT 1), "
+                "subject) "
                 f"WHERE id IN ({marks})",
                 chunk,
             )

@@ -31,9 +31,14 @@ def job_kind(name: str) -> Callable[[Handler], Handler]:
 
 
 def handlers() -> dict[str, Handler]:
-    # Importing the modules that define handlers registers them.
-    from tradeinbox.worker import builtin_jobs  # noqa: F401
+    """Every registered job kind. Each installed tradeinbox app may have a ``jobs``
+    module; importing it registers its kinds (Django's autodiscover pattern)."""
+    if not _HANDLERS:
+        from django.utils.module_loading import autodiscover_modules
 
+        from tradeinbox.worker import builtin_jobs  # noqa: F401
+
+        autodiscover_modules("jobs")
     return _HANDLERS
 
 
