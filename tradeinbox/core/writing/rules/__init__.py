@@ -1,0 +1,1 @@
+"""Pre-send check rules. Each module has ``check(draft, text, ctx) -> Iterable[Finding]``."""

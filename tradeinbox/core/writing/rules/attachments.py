@@ -1,0 +1,112 @@
+"""Attachment rules: a promised attachment that is missing, archives, and size.
+
+* ``attachment.missing`` (error): the author's own text says something is attached
+  ("please find attached", "adjunto le envío", "附件是 ...") and nothing is. Mentions in the
+  quoted history or a forwarded message do not count: they refer to an earlier mail.
+* ``attachment.archive`` (warning): .zip/.rar/.7z are blocked by many corporate gateways and
+  cannot be previewed on a phone; a PDF can.
+* ``attachment.size`` (warning over 10 MB, error over 18 MB in total): base64 (RFC 2045
+  section 6.8) adds a third, so 18 MB of files is a 25 MB message, the common hard limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
+
+MB = 1024 * 1024
+WARN_TOTAL = 10 * MB
+ERROR_TOTAL = 18 * MB
+
+# Phrases that promise an attachment. "attached to" (a label attached to the carton) and
+# similar physical senses are excluded by requiring the e-mail constructions.
+_MENTION = re.compile(
+    r"""
+    \b(?:please\s+)?find\s+(?:the\s+)?(?:attached|enclosed|herewith|in\s+attachment)
+  | \battached\s+(?:please\s+find|pls\s+find|is|are|herewith|you\s+will\s+find|you'll\s+find|for\s+your)\b
+  | \b(?:i|we)(?:'ve|\s+have)\s+(?:also\s+)?(?:attached|enclosed)\b
+  | \b(?:i|we)(?:\s+am|\s+are|'m|'re)\s+(?:also\s+)?(?:attaching|enclosing)\b
+  | \b(?:i|we)\s+(?:also\s+)?(?:attach|enclose|attached|enclosed)\b(?!\s+(?:to|great|much)\b)
+  | \b(?:see|the|our|my|your\s+review\s+the)\s+(?:attached|enclosed)\b
+  | \battached\s+(?:file|files|document|documents|doc|spreadsheet|pdf|quotation|quote|price\s*list|catalog(?:ue)?|invoice|pi|drawing|photos?|pictures?|presentation|brochure|copy|contract|agreement|form|list|report|memo|letter|schedule|draft|version|sheet|proposal|summary|spec(?:ification)?s?)\b
+  | \b(?:in|as|see)\s+(?:the\s+)?(?:attachment|attachments|enclosure)\b(?!\s+(?:of|to)\b)
+  | \b(?:the|this|my|our)\s+attachments?\s+(?!of\b|to\b|type)(?:is|are|contains?|has|shows?|includes?|below|above|lists?|for\s+(?:your|the))\b
+  | \b(?:open|check|review|see|find|download|print|read)\s+(?:the|this|my|our)\s+attachments?\b
+  | \b(?:include|included|including)\s+(?:the|an?|my|our)\s+attachments?\b
+  | \benclosed\s+(?:is|are|please|you)\b
+  | \b(?:adjunto|adjunta|adjuntamos|adjuntos|adjuntas|le\s+anexo|le\s+anexamos|en\s+anexo|em\s+anexo|segue\s+anexo|segue\s+em\s+anexo)\b
+  | \bpi[eè]ces?\s+jointes?\b | \bci-joint(?:e|es|s)?\b
+  | \b(?:im\s+anhang|anbei|angehängt|beigefügt)\b
+  | \b(?:in\s+allegato|allegat[oaie])\b
+  | \b(?:in\s+de\s+bijlage|bijgevoegd)\b
+  | во\s+вложении | вложени[еия] | прикреп(?:ил|лен|ляю)\w*
+  | 附件 | (?:我们?|现|特|随信|已|兹)附上 | 随附 | 附寄 | 见附 | 請見附件 | 附檔
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# The mention is negated or refers to a link ("attached link"), or says nothing is attached.
+_NEGATED = re.compile(
+    r"(?:\bno|\bnot|\bwithout|\bsin|\bohne|\bsans|没有|无)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+_SHARE_LINK = re.compile(
+    r"https?://\S*(?:dropbox|wetransfer|drive\.google|docs\.google|onedrive|sharepoint|box\.com"
+    r"|1drv|icloud|pan\.baidu|weiyun|mega\.nz)\S*",
+    re.IGNORECASE,
+)
+_ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".arj", ".cab")
+
+
+def _real_attachments(draft: Draft):
+    # Inline images are usually logos or signature pictures, not the promised document.
+    return [
+        a
+        for a in draft.attachments
+        if not (a.inline and (a.content_type or "").startswith("image/"))
+    ]
+
+
+def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
+    attachments = _real_attachments(draft)
+    if not attachments and not _SHARE_LINK.search(text.own_text):
+        for match in text.iter_matches(_MENTION):
+            before = text.body[max(text.own[0], match.start() - 30) : match.start()]
+            if _NEGATED.search(before):
+                continue
+            yield Finding(
+                "attachment.missing",
+                "error",
+                match.start(),
+                match.end(),
+                f"The text says {match.group(0).strip()!r} but nothing is attached.",
+                "Attach the file, or reword the sentence if you meant a link.",
+            )
+            break  # one finding is enough to stop the send
+
+    for attachment in draft.attachments:
+        name = attachment.filename.lower()
+        if name.endswith(_ARCHIVES) or name.endswith(".tar.gz"):
+            yield Finding(
+                "attachment.archive",
+                "warning",
+                None,
+                None,
+                f"{attachment.filename} is an archive: many company mail gateways block archives"
+                " and buyers cannot open them on a phone.",
+                "Send the documents as PDF (or a share link for large sets).",
+                where="attachments",
+            )
+    total = sum(max(0, a.size) for a in draft.attachments)
+    if total > WARN_TOTAL:
+        severity = "error" if total > ERROR_TOTAL else "warning"
+        yield Finding(
+            "attachment.size",
+            severity,
+            None,
+            None,
+            f"Attachments total {total / MB:.1f} MB; encoded for mail that is about"
+            f" {total * 4 / 3 / MB:.0f} MB, more than many servers accept.",
+            "Compress the PDFs or send a download link instead.",
+            where="attachments",
+        )
