@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "tradeinbox.users",
     "tradeinbox.store",
+    "tradeinbox.customers",
     "tradeinbox.mailbox",
     "tradeinbox.worker",
     "tradeinbox.web",

@@ -21,7 +21,9 @@ class BlobStore:
     def path(self, sha256: str) -> Path:
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
             raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        # One level of 256 folders: a directory per blob prefix pair would mean a
+        # mkdir for almost every new blob, and ext4 copes well with large folders.
+        return self.root / sha256[:2] / sha256
 
     def put(self, data: bytes, sha256: str | None = None) -> str:
         digest = sha256 or hashlib.sha256(data).hexdigest()

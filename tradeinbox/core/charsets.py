@@ -151,6 +151,30 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
     )
 
 
+# What mail in a trade inbox is really written in; restricting detection to these
+# makes it an order of magnitude faster than trying every codec Python knows.
+_DETECTABLE = [
+    "utf_8",
+    "gb18030",
+    "big5",
+    "cp932",
+    "euc_jp",
+    "iso2022_jp",
+    "cp949",
+    "cp1251",
+    "koi8_r",
+    "cp1252",
+    "cp1250",
+    "iso8859_2",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp874",
+    "cp1257",
+]
+
+
 def _guess_codec(data: bytes) -> str | None:
     # Detection is costly; it only runs for text that is neither valid in its
     # declared charset nor UTF-8, which is rare.
@@ -158,7 +182,7 @@ def _guess_codec(data: bytes) -> str | None:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - dependency is declared
         return None
-    best = from_bytes(data[:16384]).best()
+    best = from_bytes(data[:4096], cp_isolation=_DETECTABLE).best()
     if best is None:
         return _first_fitting(data)
     return codec_for(best.encoding) or best.encoding

@@ -16,7 +16,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -27,14 +27,12 @@ from tradeinbox.core.dedupe import dedupe_key
 from tradeinbox.core.message import Address, ParsedMessage
 from tradeinbox.core.parse import NotAnEmail, parse_message
 from tradeinbox.core.sources import RawMessage, SkippedFile, iter_path
-from tradeinbox.core.threading import linked_ids, normalise_subject
 from tradeinbox.store import search
+from tradeinbox.store.ids import id_block
 from tradeinbox.store.models import Message
+from tradeinbox.store.threads import ThreadAssigner
 
 log = logging.getLogger(__name__)
-
-SUBJECT_FALLBACK_WINDOW = timedelta(days=60)
-_CACHE_LIMIT = 400_000
 
 
 @dataclass
@@ -129,8 +127,7 @@ class Importer:
         self.on_progress = on_progress
         self.summary = ImportSummary()
         self._pending: list[_Pending] = []
-        self._thread_of_key: dict[str, int] = {}
-        self._merged: dict[int, int] = {}
+        self.threads = ThreadAssigner()
         self._prep_json = Message._meta.get_field("recipients")
 
     # -- entry points -------------------------------------------------------------
@@ -260,17 +257,19 @@ class Importer:
             self.blobs.put(item.raw, item.parsed.sha256)
             for attachment in item.parsed.attachments:
                 self.blobs.put(attachment.data, attachment.sha256)
-        new_ids: list[int] = []
+        now = datetime.now(UTC)
         with transaction.atomic(), connection.cursor() as cursor:
-            self._load_thread_keys(cursor, fresh)
-            touched: set[int] = set()
-            index_rows: list[search.IndexRow] = []
-            attachment_rows: list[tuple] = []
-            for item in fresh:
-                thread_id = self._assign_thread(cursor, item.parsed)
-                touched.add(thread_id)
-                pk = self._insert_message(cursor, item, thread_id)
-                new_ids.append(pk)
+            message_ids = list(id_block(cursor, "store_message", len(fresh)))
+            self.threads.begin(
+                cursor, [p.parsed for p in fresh], id_block(cursor, "store_thread", len(fresh))
+            )
+            planned = [
+                self.threads.assign(cursor, item.parsed, item.parsed.date or now) for item in fresh
+            ]
+            self.threads.write_threads(cursor)
+            rows, index_rows, attachment_rows = [], [], []
+            for pk, item, thread_id in zip(message_ids, fresh, planned, strict=True):
+                rows.append(self._message_row(pk, item, self.threads.resolve(thread_id), now))
                 index_rows.append(index_row_for(pk, item.parsed))
                 for position, att in enumerate(item.parsed.attachments):
                     attachment_rows.append(
@@ -286,6 +285,7 @@ class Importer:
                             (att.content_id or "")[:255],
                         )
                     )
+            cursor.executemany(_INSERT_MESSAGE, rows)
             if attachment_rows:
                 cursor.executemany(
                     "INSERT INTO store_attachment (message_id, position, filename, declared_type, "
@@ -294,169 +294,56 @@ class Importer:
                     attachment_rows,
                 )
             search.index_rows(cursor, index_rows)
-            self._refresh_threads(cursor, {self._resolve(t) for t in touched})
+            self.threads.write_links(cursor)
         self.summary.imported += len(fresh)
-        self.summary.new_message_ids.extend(new_ids)
-        if len(self._thread_of_key) > _CACHE_LIMIT:
-            self._thread_of_key.clear()
-            self._merged.clear()
+        self.summary.new_message_ids.extend(message_ids)
 
-    def _insert_message(self, cursor, item: _Pending, thread_id: int) -> int:
+    def _message_row(self, pk: int, item: _Pending, thread_id: int, now: datetime) -> tuple:
         parsed = item.parsed
         sender = parsed.from_address or Address("", "")
-        now = datetime.now(UTC)
-        date = parsed.date or now
         recipients = {
             "to": [[a.name, a.email] for a in parsed.to],
             "cc": [[a.name, a.email] for a in parsed.cc],
             "reply_to": [[a.name, a.email] for a in parsed.reply_to],
         }
         adapt = connection.ops.adapt_datetimefield_value
-        prep = self._prep_json.get_db_prep_save
-        cursor.execute(
-            "INSERT INTO store_message (dedupe_key, message_id, raw_sha256, raw_size, subject, "
-            "from_name, from_email, recipients, date, date_header_valid, utc_offset_minutes, "
-            'in_reply_to, "references", thread_id, body_text, has_html, snippet, '
-            "attachment_count, attachment_names, source, is_seen, is_answered, is_flagged, "
-            "defects, imported_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            [
-                item.key,
-                (parsed.message_id or "")[:255],
-                parsed.sha256,
-                parsed.raw_size,
-                parsed.subject,
-                sender.name[:255],
-                sender.email[:320],
-                prep(recipients, connection),
-                adapt(date),
-                parsed.date is not None,
-                parsed.utc_offset_minutes,
-                (parsed.in_reply_to or "")[:255],
-                json.dumps(parsed.references[-50:]),
-                thread_id,
-                parsed.text[:1_000_000],
-                parsed.html is not None,
-                make_snippet(parsed.text),
-                min(len(parsed.attachments), 32767),
-                "\n".join(a.filename for a in parsed.attachments),
-                item.source[:2000],
-                False,
-                False,
-                False,
-                json.dumps(parsed.defects[:50]),
-                adapt(now),
-            ],
+        return (
+            pk,
+            item.key,
+            (parsed.message_id or "")[:255],
+            parsed.sha256,
+            parsed.raw_size,
+            parsed.subject,
+            sender.name[:255],
+            sender.email[:320],
+            self._prep_json.get_db_prep_save(recipients, connection),
+            adapt(parsed.date or now),
+            parsed.date is not None,
+            parsed.utc_offset_minutes,
+            (parsed.in_reply_to or "")[:255],
+            json.dumps(parsed.references[-50:]),
+            thread_id,
+            parsed.text[:1_000_000],
+            parsed.html is not None,
+            make_snippet(parsed.text),
+            min(len(parsed.attachments), 32767),
+            "\n".join(a.filename for a in parsed.attachments),
+            item.source[:2000],
+            False,
+            False,
+            False,
+            json.dumps(parsed.defects[:50]),
+            adapt(now),
         )
-        return cursor.fetchone()[0]
 
-    # -- threading ---------------------------------------------------------------
 
-    def _resolve(self, thread_id: int) -> int:
-        while thread_id in self._merged:
-            thread_id = self._merged[thread_id]
-        return thread_id
-
-    def _load_thread_keys(self, cursor, batch: list[_Pending]) -> None:
-        wanted = set()
-        for item in batch:
-            if item.parsed.message_id:
-                wanted.add(item.parsed.message_id[:255])
-            wanted.update(linked_ids(item.parsed))
-        wanted -= self._thread_of_key.keys()
-        keys = sorted(wanted)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT key, thread_id FROM store_threadkey WHERE key IN ({marks})", chunk
-            )
-            self._thread_of_key.update(cursor.fetchall())
-
-    def _assign_thread(self, cursor, parsed: ParsedMessage) -> int:
-        own = (parsed.message_id or "")[:255]
-        links = linked_ids(parsed)
-        keys = ([own] if own else []) + links
-        threads = {self._resolve(self._thread_of_key[k]) for k in keys if k in self._thread_of_key}
-        subject_key, is_reply = normalise_subject(parsed.subject)
-        if not threads and not links and is_reply and subject_key:
-            found = self._thread_by_subject(cursor, parsed, subject_key)
-            if found:
-                threads.add(found)
-        if threads:
-            target = min(threads)
-            others = sorted(threads - {target})
-            if others:
-                self._merge_threads(cursor, target, others)
-        else:
-            cursor.execute(
-                "INSERT INTO store_thread (subject, subject_key, message_count) "
-                "VALUES (%s, %s, 0) RETURNING id",
-                [parsed.subject[:1000], subject_key],
-            )
-            target = cursor.fetchone()[0]
-        new_keys = [k for k in keys if self._thread_of_key.get(k) is None]
-        moved = [k for k in keys if k in self._thread_of_key and self._thread_of_key[k] != target]
-        if new_keys:
-            cursor.executemany(
-                "INSERT INTO store_threadkey (key, thread_id) VALUES (%s, %s) "
-                "ON CONFLICT (key) DO UPDATE SET thread_id = excluded.thread_id",
-                [(k, target) for k in new_keys],
-            )
-        if moved:
-            cursor.executemany(
-                "UPDATE store_threadkey SET thread_id = %s WHERE key = %s",
-                [(target, k) for k in moved],
-            )
-        for k in keys:
-            self._thread_of_key[k] = target
-        return target
-
-    def _thread_by_subject(self, cursor, parsed: ParsedMessage, subject_key: str) -> int | None:
-        people = sorted({a.email for a in (*parsed.from_, *parsed.to, *parsed.cc)})[:50]
-        if not people:
-            return None
-        since = (parsed.date or datetime.now(UTC)) - SUBJECT_FALLBACK_WINDOW
-        marks = ",".join(["%s"] * len(people))
-        cursor.execute(
-            "SELECT t.id FROM store_thread t JOIN store_message m ON m.thread_id = t.id "
-            f"WHERE t.subject_key = %s AND m.from_email IN ({marks}) AND m.date >= %s "
-            "ORDER BY m.date DESC LIMIT 1",
-            [subject_key, *people, connection.ops.adapt_datetimefield_value(since)],
-        )
-        row = cursor.fetchone()
-        return self._resolve(row[0]) if row else None
-
-    def _merge_threads(self, cursor, target: int, others: list[int]) -> None:
-        marks = ",".join(["%s"] * len(others))
-        cursor.execute(
-            f"UPDATE store_message SET thread_id = %s WHERE thread_id IN ({marks})",
-            [target, *others],
-        )
-        cursor.execute(
-            f"UPDATE store_threadkey SET thread_id = %s WHERE thread_id IN ({marks})",
-            [target, *others],
-        )
-        cursor.execute(f"DELETE FROM store_thread WHERE id IN ({marks})", others)
-        for other in others:
-            self._merged[other] = target
-
-    def _refresh_threads(self, cursor, thread_ids: set[int]) -> None:
-        ids = sorted(thread_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join(["%s"] * len(chunk))
-            cursor.execute(
-                "UPDATE store_thread SET "
-                "message_count = (SELECT COUNT(*) FROM store_message m WHERE m.thread_id = store_thread.id), "
-                "first_date = (SELECT MIN(m.date) FROM store_message m WHERE m.thread_id = store_thread.id), "
-                "last_date = (SELECT MAX(m.date) FROM store_message m WHERE m.thread_id = store_thread.id), "
-                "subject = COALESCE((SELECT m.subject FROM store_message m WHERE m.thread_id = store_thread.id "
-                "ORDER BY m.date, CASE WHEN m.in_reply_to = '' THEN 0 ELSE 1 END, m.id LIMIT 1), "
-                "subject) "
-                f"WHERE id IN ({marks})",
-                chunk,
-            )
+_INSERT_MESSAGE = (
+    "INSERT INTO store_message (id, dedupe_key, message_id, raw_sha256, raw_size, subject, "
+    "from_name, from_email, recipients, date, date_header_valid, utc_offset_minutes, "
+    'in_reply_to, "references", thread_id, body_text, has_html, snippet, '
+    "attachment_count, attachment_names, source, is_seen, is_answered, is_flagged, "
+    "defects, imported_at) VALUES (" + ", ".join(["%s"] * 26) + ")"
+)
 
 
 def make_snippet(text: str, length: int = 200) -> str:
