@@ -326,7 +326,7 @@ class Importer:
             parsed.text[:1_000_000],
             parsed.html is not None,
             make_snippet(parsed.text),
-            min(len(parsed.attachments), 32767),
+            min(count_real_attachments(parsed), 32767),
             "\n".join(a.filename for a in parsed.attachments),
             item.source[:2000],
             False,
@@ -344,6 +344,11 @@ _INSERT_MESSAGE = (
     "attachment_count, attachment_names, source, is_seen, is_answered, is_flagged, "
     "defects, imported_at) VALUES (" + ", ".join(["%s"] * 26) + ")"
 )
+
+
+def count_real_attachments(parsed: ParsedMessage) -> int:
+    """Files the sender attached; inline images of an HTML body (cid:) do not count."""
+    return sum(1 for a in parsed.attachments if not (a.disposition == "inline" and a.content_id))
 
 
 def make_snippet(text: str, length: int = 200) -> str:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
@@ -35,6 +36,7 @@ __all__ = [
     "inbox_page",
     "search_messages",
     "search_page",
+    "search_slice",
     "searched_queryset",
 ]
 
@@ -108,6 +110,65 @@ def searched_queryset(query: SearchQuery) -> QuerySet[Message]:
     return queryset.order_by("-date", "-id")
 
 
+# Above this many full-text matches, walking the newest-first index and probing
+# the match set beats sorting every match by date (SQLite only; PostgreSQL's
+# planner makes that choice itself).
+DENSE_MATCHES = 2000
+
+
+def _dense_ids_sqlite(
+    query: SearchQuery, match_sql: str, match_params: list, start: int, stop: int
+):
+    """Ids in date order for a common term, walking ``message_newest_first``.
+
+    SQLite would otherwise look up every matching row and sort them all by date:
+    half a second for a word found in 100k messages, against milliseconds here.
+    """
+    where = [f"m.id IN ({match_sql})"]
+    params: list = list(match_params)
+    adapt = connection.ops.adapt_datetimefield_value
+    if query.has_attachment:
+        where.append("m.attachment_count > 0")
+    if query.before is not None:
+        where.append("m.date < %s")
+        params.append(adapt(query.before))
+    if query.after is not None:
+        where.append("m.date >= %s")
+        params.append(adapt(query.after))
+    sql = (
+        f"SELECT m.id FROM {Message._meta.db_table} AS m INDEXED BY message_newest_first "
+        f"WHERE {' AND '.join(where)} ORDER BY m.date DESC, m.id DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, stop - start, start])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _is_dense(match_sql: str, match_params: list) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM ({match_sql} LIMIT {DENSE_MATCHES})", list(match_params)
+        )
+        return cursor.fetchone()[0] >= DENSE_MATCHES
+
+
+def search_slice(query: SearchQuery, start: int, stop: int) -> list[Message]:
+    """Matching messages ``[start:stop]`` in newest-first order.
+
+    Ids are found first (narrow rows, the cheap plan for the match density), then
+    the messages are loaded by primary key.
+    """
+    if stop <= start:
+        return []
+    found = matching_ids_sql(query)
+    if found is not None and connection.vendor == "sqlite" and _is_dense(*found):
+        ids = _dense_ids_sqlite(query, found[0], found[1], start, stop)
+    else:
+        ids = list(searched_queryset(query).values_list("id", flat=True)[start:stop])
+    by_id = Message.objects.select_related("thread").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def _snippet_for(message: Message, terms: list[str]) -> str:
     text = message.body_text or message.snippet
     if terms:
@@ -135,8 +196,7 @@ def search_messages(text: str, limit: int = 50, offset: int = 0) -> list[SearchH
         return []
     limit = max(0, int(limit))
     offset = max(0, int(offset))
-    messages = list(searched_queryset(query)[offset : offset + limit])
-    return _hits(messages, query)
+    return _hits(search_slice(query, offset, offset + limit), query)
 
 
 def search_page(text: str, *, page: int = 1, page_size: int = 50) -> SearchPage:
@@ -146,7 +206,7 @@ def search_page(text: str, *, page: int = 1, page_size: int = 50) -> SearchPage:
         return SearchPage(hits=[], has_next=False, query=query)
     page = max(1, int(page))
     start = (page - 1) * page_size
-    messages = list(searched_queryset(query)[start : start + page_size + 1])
+    messages = search_slice(query, start, start + page_size + 1)
     return SearchPage(
         hits=_hits(messages[:page_size], query), has_next=len(messages) > page_size, query=query
     )
