@@ -24,6 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    missing = [path for path in args.paths if not Path(path).exists()]
+    if missing:
+        for path in missing:
+            print(f"import: no such file or folder: {path}", file=sys.stderr)
+        return 2
     from tradeinbox import setup_django
 
     setup_django()

@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,13 @@ def _prepare_in_pool(task: tuple[bytes, int, str]) -> tuple[ParsedMessage | None
     return parsed, key_or_reason
 
 
+def _pool_initializer() -> None:
+    # Forked from a worker, a pool process inherits its SIGTERM handler, which only
+    # sets a flag; the pool must stay killable by terminate(). Ctrl+C goes to the parent.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def parse_processes() -> int:
     """Processes to parse with: the cores beyond the one storing, at least one."""
     configured = os.environ.get("TRADEINBOX_IMPORT_PROCESSES")
@@ -159,7 +167,7 @@ class Importer:
         window_size = self.batch_size
         blob_dir = str(self.blobs.root)
         context = multiprocessing.get_context("fork")
-        with context.Pool(processes) as pool:
+        with context.Pool(processes, initializer=_pool_initializer) as pool:
             previous: tuple[list[RawMessage], object] | None = None
             window: list[RawMessage] = []
 
@@ -179,6 +187,8 @@ class Importer:
                 self._consume(*previous)
             if running is not None:
                 self._consume(*running)
+            pool.close()
+            pool.join()
 
     def _consume(self, batch: list[RawMessage], result) -> None:
         for item, (parsed, key_or_reason) in zip(batch, result.get(), strict=True):
