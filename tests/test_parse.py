@@ -270,3 +270,16 @@ def test_any_bytes_after_a_header_parse_without_exception(tail):
 @given(st.text(max_size=200))
 def test_header_decoding_never_raises(value):
     assert isinstance(decode_header_text(value), str)
+
+
+def test_nul_characters_are_replaced_everywhere_text_is_kept():
+    raw = (
+        b"From: Bad\x00Name <a@b.example>\r\nSubject: price\x00list\r\n"
+        b"Message-ID: <id\x00x@b.example>\r\n\r\nbody with \x00 inside\r\n"
+    )
+    parsed = parse_message(raw)
+    texts = [parsed.subject, parsed.text, parsed.from_[0].name, parsed.message_id or ""]
+    texts += [value for _, value in parsed.headers]
+    assert all("\x00" not in text for text in texts)
+    assert parsed.subject == "price\ufffdlist"
+    assert "NUL characters replaced by U+FFFD" in parsed.defects

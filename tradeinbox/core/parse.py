@@ -27,7 +27,7 @@ from tradeinbox.core.headers import (
     unfold,
 )
 from tradeinbox.core.htmltext import html_to_text
-from tradeinbox.core.message import Attachment, ParsedMessage
+from tradeinbox.core.message import Address, Attachment, ParsedMessage
 
 _PARSER = BytesParser(policy=compat32)
 _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,200}:")
@@ -69,7 +69,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
     body_bytes = strip_mbox_from_line(raw).lstrip(b"\r\n")
     flattened = False
     try:
-        message = _PARSER.parsebytes(body_bytes)
+        # Headers first: a single-part body needs no line-by-line MIME scan, which
+        # is most of the stdlib parser's cost. Only multipart mail is parsed fully.
+        message = _PARSER.parsebytes(body_bytes, headersonly=True)
+        if message.get_content_maintype() in ("multipart", "message"):
+            message = _PARSER.parsebytes(body_bytes)
     except RecursionError:
         # The stdlib parser recurses per MIME level; hostile nesting exhausts the
         # stack. Keep the headers and treat the body as one text part instead.
@@ -112,7 +116,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         text = html_to_text(html_body)
 
     headers = [(name, _decode_any(value)) for name, value in raw_headers]
-    return ParsedMessage(
+    parsed = ParsedMessage(
         raw_size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),
         message_id=message_ids[0] if message_ids else None,
@@ -140,6 +144,50 @@ def parse_message(raw: bytes) -> ParsedMessage:
         attachments=attachments,
         defects=defects,
     )
+    return _without_nul(parsed)
+
+
+_NUL = "\x00"
+
+
+def _clean(text: str) -> str:
+    return text.replace(_NUL, "\ufffd") if _NUL in text else text
+
+
+def _clean_addresses(items: list[Address]) -> list[Address]:
+    return [Address(_clean(a.name), _clean(a.email)) for a in items]
+
+
+def _without_nul(parsed: ParsedMessage) -> ParsedMessage:
+    """NUL characters replaced by U+FFFD everywhere text is kept.
+
+    NUL never carries meaning in mail text, while PostgreSQL, HTML and log
+    consumers refuse or mangle it. A cheap scan first: most mail has none.
+    """
+    values = [parsed.subject, parsed.text, parsed.html or "", *(v for _, v in parsed.headers)]
+    if not any(_NUL in value for value in values):
+        return parsed
+    parsed.subject = _clean(parsed.subject)
+    parsed.text = _clean(parsed.text)
+    parsed.html = _clean(parsed.html) if parsed.html is not None else None
+    parsed.date_header = _clean(parsed.date_header)
+    parsed.headers = [(name, _clean(value)) for name, value in parsed.headers]
+    parsed.received = [_clean(v) for v in parsed.received]
+    parsed.authentication_results = [_clean(v) for v in parsed.authentication_results]
+    parsed.list_headers = {k: _clean(v) for k, v in parsed.list_headers.items()}
+    parsed.message_id = _clean(parsed.message_id) if parsed.message_id else None
+    parsed.in_reply_to = _clean(parsed.in_reply_to) if parsed.in_reply_to else None
+    parsed.references = [_clean(r) for r in parsed.references]
+    parsed.return_path = _clean(parsed.return_path) if parsed.return_path else None
+    parsed.from_ = _clean_addresses(parsed.from_)
+    parsed.to = _clean_addresses(parsed.to)
+    parsed.cc = _clean_addresses(parsed.cc)
+    parsed.bcc = _clean_addresses(parsed.bcc)
+    parsed.reply_to = _clean_addresses(parsed.reply_to)
+    if parsed.sender is not None:
+        parsed.sender = _clean_addresses([parsed.sender])[0]
+    parsed.defects.append("NUL characters replaced by U+FFFD")
+    return parsed
 
 
 def _decode_any(value: str) -> str:

@@ -31,6 +31,7 @@ from tradeinbox.core.sources import RawMessage, SkippedFile, iter_path
 from tradeinbox.store import search
 from tradeinbox.store.ids import id_block
 from tradeinbox.store.models import Message
+from tradeinbox.store.signals import messages_stored
 from tradeinbox.store.threads import ThreadAssigner
 
 log = logging.getLogger(__name__)
@@ -230,7 +231,13 @@ class Importer:
             cursor.execute(
                 "INSERT INTO store_quarantine (raw_sha256, size, source, reason, created_at) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (raw_sha256) DO NOTHING",
-                [digest, len(raw), source, reason, connection.ops.adapt_datetimefield_value(now)],
+                [
+                    digest,
+                    len(raw),
+                    nul_free(source),
+                    nul_free(reason),
+                    connection.ops.adapt_datetimefield_value(now),
+                ],
             )
         self.summary.quarantined += 1
         self.summary.reasons[reason.split(" (")[0]] += 1
@@ -274,7 +281,8 @@ class Importer:
                 cursor, [p.parsed for p in fresh], id_block(cursor, "store_thread", len(fresh))
             )
             planned = [
-                self.threads.assign(cursor, item.parsed, item.parsed.date or now) for item in fresh
+                self.threads.assign(cursor, item.parsed, stored_date(item.parsed, now))
+                for item in fresh
             ]
             self.threads.write_threads(cursor)
             rows, index_rows, attachment_rows = [], [], []
@@ -307,6 +315,7 @@ class Importer:
             self.threads.write_links(cursor)
         self.summary.imported += len(fresh)
         self.summary.new_message_ids.extend(message_ids)
+        messages_stored.send(sender=Importer, message_ids=message_ids)
 
     def _message_row(self, pk: int, item: _Pending, thread_id: int, now: datetime) -> tuple:
         parsed = item.parsed
@@ -327,7 +336,7 @@ class Importer:
             sender.name[:255],
             sender.email[:320],
             self._prep_json.get_db_prep_save(recipients, connection),
-            adapt(parsed.date or now),
+            adapt(stored_date(parsed, now)),
             parsed.date is not None,
             parsed.utc_offset_minutes,
             (parsed.in_reply_to or "")[:255],
@@ -354,6 +363,19 @@ _INSERT_MESSAGE = (
     "attachment_count, attachment_names, source, is_seen, is_answered, is_flagged, "
     "defects, imported_at) VALUES (" + ", ".join(["%s"] * 26) + ")"
 )
+
+
+def nul_free(text: str) -> str:
+    """PostgreSQL text refuses NUL; parsed mail is already free of it (see core.parse)."""
+    return text.replace("\x00", "\ufffd")
+
+
+def stored_date(parsed: ParsedMessage, fallback: datetime) -> datetime:
+    """The message date in UTC (the sender's offset is kept in its own column).
+
+    PostgreSQL rejects offsets beyond +-15:59, which real Date headers do carry.
+    """
+    return parsed.date.astimezone(UTC) if parsed.date else fallback
 
 
 def count_real_attachments(parsed: ParsedMessage) -> int:

@@ -74,6 +74,29 @@ class Message(models.Model):
         return self.recipients.get("cc", [])
 
 
+class TextSearchVectorField(models.Field):
+    """PostgreSQL's ``tsvector``; plain text on SQLite, where the FTS5 table is used."""
+
+    def db_type(self, connection) -> str:
+        return "tsvector" if connection.vendor == "postgresql" else "text"
+
+
+class MessageSearch(models.Model):
+    """The full-text document of a message on PostgreSQL (unused on SQLite).
+
+    A model rather than raw DDL so Django knows the table: flushing and cascading
+    deletes treat it like any other.
+    """
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    document = TextSearchVectorField()
+
+    class Meta:
+        db_table = "store_message_search"
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     position = models.PositiveSmallIntegerField()

@@ -27,9 +27,7 @@ SQLITE_DDL = [
     "content='', tokenize='unicode61 remove_diacritics 2')"
 ]
 PG_DDL = [
-    f"CREATE TABLE IF NOT EXISTS {PG_TABLE} ("
-    "message_id bigint PRIMARY KEY REFERENCES store_message(id) ON DELETE CASCADE "
-    "DEFERRABLE INITIALLY DEFERRED, document tsvector NOT NULL)",
+    # The table itself is the MessageSearch model; the GIN index is PostgreSQL-only.
     f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_gin ON {PG_TABLE} USING gin(document)",
 ]
 _PG_WEIGHT = {"subject": "A", "sender": "B", "recipients": "C"}

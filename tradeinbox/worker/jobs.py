@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict], dict]
 _HANDLERS: dict[str, Handler] = {}
+_discovered = False
 LEASE = timedelta(minutes=15)
 
 
@@ -33,12 +34,14 @@ def job_kind(name: str) -> Callable[[Handler], Handler]:
 def handlers() -> dict[str, Handler]:
     """Every registered job kind. Each installed tradeinbox app may have a ``jobs``
     module; importing it registers its kinds (Django's autodiscover pattern)."""
-    if not _HANDLERS:
+    global _discovered
+    if not _discovered:
         from django.utils.module_loading import autodiscover_modules
 
         from tradeinbox.worker import builtin_jobs  # noqa: F401
 
         autodiscover_modules("jobs")
+        _discovered = True
     return _HANDLERS
 
 

@@ -1,4 +1,4 @@
-"""The full-text index: FTS5 on SQLite, a tsvector table with a GIN index on PostgreSQL."""
+"""The SQLite full-text index: a contentless FTS5 table (PostgreSQL: see 0003)."""
 
 from django.db import migrations
 
@@ -6,16 +6,16 @@ from django.db import migrations
 def create_index(apps, schema_editor):
     from tradeinbox.store import search
 
-    statements = search.PG_DDL if schema_editor.connection.vendor == "postgresql" else search.SQLITE_DDL
-    for statement in statements:
-        schema_editor.execute(statement)
+    if schema_editor.connection.vendor != "postgresql":
+        for statement in search.SQLITE_DDL:
+            schema_editor.execute(statement)
 
 
 def drop_index(apps, schema_editor):
     from tradeinbox.store import search
 
-    table = search.PG_TABLE if schema_editor.connection.vendor == "postgresql" else search.FTS_TABLE
-    schema_editor.execute(f"DROP TABLE IF EXISTS {table}")
+    if schema_editor.connection.vendor != "postgresql":
+        schema_editor.execute(f"DROP TABLE IF EXISTS {search.FTS_TABLE}")
 
 
 class Migration(migrations.Migration):
