@@ -1,5 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("customers/", include("tradeinbox.customers.urls")),
     path("", include("tradeinbox.web.urls")),
 ]

@@ -132,7 +132,7 @@ _OTHER_LABELS = (
     "|主题|傳送時間|收件者|副本|主旨|보낸 날짜|받는 사람|제목|reply-to|sent at|message du"
     "|copie à|sujet|envoyé le|enviado em"
 )
-_LABEL_TMPL = r"^\s*\*?\s*(?:{labels})\s*\*?\s*[:：]"
+_LABEL_TMPL = r"^\s*(?:\*\s*)?(?:{labels})\s*\*?\s*[:：]"
 _FROM_LINE_RE = re.compile(_LABEL_TMPL.format(labels=_FROM_LABELS), re.IGNORECASE)
 _OTHER_LINE_RE = re.compile(_LABEL_TMPL.format(labels=_OTHER_LABELS), re.IGNORECASE)
 _BLOCK_WINDOW = 7
