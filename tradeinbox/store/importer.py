@@ -101,6 +101,10 @@ def _prepare_in_pool(task: tuple[bytes, int, str]) -> tuple[ParsedMessage | None
         for attachment in parsed.attachments:
             _worker_blobs.put(attachment.data, attachment.sha256)
             attachment.data = b""
+        # Storing needs none of these, and every byte sent back is unpickled in the
+        # storing process: keep only whether there was HTML.
+        parsed.html = "" if parsed.html is not None else None
+        parsed.headers, parsed.received, parsed.authentication_results = [], [], []
     return parsed, key_or_reason
 
 

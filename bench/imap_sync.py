@@ -1,0 +1,234 @@
+"""Initial IMAP sync speed: tradeinbox against mbsync (Debian's isync) on the same mailbox.
+
+Usage: ``.venv/bin/python bench/imap_sync.py [--corpora DIR] [--messages 20000]``
+
+1. Every message file under the corpora (all sub-folders: mbox, Maildir, .eml; files that
+   are not mail are skipped; ``heldout`` folders are never read) is collected. When there
+   are fewer than ``--messages``, copies are made until there are enough: copy *k* gets an
+   ``X-Bench-Copy: k`` header and ``.copyk`` added to its Message-ID, so every message is
+   distinct and nothing is skipped by deduplication (the harder case for tradeinbox).
+2. A throwaway Dovecot (``tests/servers/mail.py``) on loopback gets them in one user's
+   INBOX (``doveadm import`` from a Maildir written for the purpose, then a STATUS of
+   the virtual size, which indexes the folder and warms the page cache for both runs).
+3. ``mbsync`` pulls INBOX into an empty Maildir (plain IMAP on loopback; it only copies).
+4. tradeinbox's initial sync of the same account into a fresh data folder (SQLite): fetch,
+   parse, store blobs and rows, full-text index, threads, locations.
+
+Both are timed wall-clock, in this one run. The LAST line printed is one JSON object:
+``{"messages": N, "ours_s": A, "mbsync_s": B, "ratio": A/B}``; figures are null when the
+corpora folder is missing or a tool is not installed (the reason goes to stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
+MID = re.compile(rb"(?im)^(message-id:[ \t]*<?)([^>\r\n@]*)")
+
+
+def collect(corpora: Path) -> list[bytes]:
+    from tradeinbox.core.sources import RawMessage, iter_path
+
+    found = []
+    for sub in sorted(p for p in corpora.iterdir() if p.is_dir() and p.name != "heldout"):
+        for item in iter_path(sub):
+            if not isinstance(item, RawMessage):
+                continue
+            # A header block with at least one of the usual fields: real mail, not notes.
+            data = item.data
+            if data.startswith(b"From "):  # an mbox envelope line is not part of the message
+                data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+            if (b"\n\n" in data or b"\r\n\r\n" in data) and re.search(
+                rb"(?im)^(from|subject|message-id|date):", data[:16384]
+            ):
+                found.append(data)
+    return found
+
+
+def variant(raw: bytes, copy: int) -> bytes:
+    if copy == 0:
+        return raw
+    raw = raw.replace(b"\r\n", b"\n")
+    changed, count = MID.subn(lambda m: m.group(1) + m.group(2) + b".copy%d" % copy, raw, count=1)
+    return b"X-Bench-Copy: %d\n" % copy + (changed if count else raw)
+
+
+def load_dovecot(server, user: str, messages: list[bytes], work: Path) -> None:
+    """Put the messages in the user's INBOX through Dovecot itself (``doveadm import``).
+
+    They are written as a plain Maildir first; Dovecot then copies them into its own
+    storage, naming and indexing them as it would for delivered mail.
+    """
+    source = work / "source-maildir"
+    for part in ("cur", "new", "tmp"):
+        (source / part).mkdir(parents=True, exist_ok=True)
+    stamp = int(time.time())
+    for number, raw in enumerate(messages):
+        (source / "cur" / f"{stamp}.M{number}P1.bench:2,").write_bytes(raw.replace(b"\r\n", b"\n"))
+    subprocess.run(["chown", "-R", f"{server.uid}:{server.gid}", str(source)], check=True)
+    os.chmod(work, 0o755)
+    server.doveadm("import", "-u", user, f"maildir:{source}", "", "all")
+    shutil.rmtree(source)
+    # Index and read every message once: both runs then start from a warm cache.
+    server.doveadm("mailbox", "status", "-u", user, "messages vsize", "INBOX")
+
+
+def run_mbsync(server, user: str, password: str, work: Path) -> float:
+    target = work / "mbsync-maildir"
+    target.mkdir()
+    config = work / "mbsyncrc"
+    config.write_text(
+        "\n".join(
+            [
+                # Neither side forces each message to disk (tradeinbox does not fsync
+                # per message either), so the comparison is like for like.
+                "FSync no",
+                "",
+                "IMAPAccount bench",
+                f"Host {server.host}",
+                f"Port {server.imap_port}",
+                f"User {user}",
+                f"Pass {password}",
+                "SSLType None",
+                "AuthMechs LOGIN",
+                "PipelineDepth 50",
+                "",
+                "IMAPStore remote",
+                "Account bench",
+                "",
+                "MaildirStore local",
+                f"Path {target}/",
+                f"Inbox {target}/INBOX",
+                "",
+                "Channel bench",
+                "Far :remote:",
+                "Near :local:",
+                "Patterns INBOX",
+                "Create Near",
+                "Sync Pull",
+                f"SyncState {work}/mbsync-state/",
+                "",
+            ]
+        )
+    )
+    (work / "mbsync-state").mkdir()
+    started = time.perf_counter()
+    result = subprocess.run(
+        ["mbsync", "-q", "-c", str(config), "bench"], capture_output=True, text=True, timeout=1800
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"mbsync failed: {result.stderr.strip()[-500:]}")
+    copied = sum(1 for _ in (target / "INBOX" / "cur").iterdir()) + sum(
+        1 for _ in (target / "INBOX" / "new").iterdir()
+    )
+    print(f"mbsync copied {copied} messages in {elapsed:.2f} s", file=sys.stderr)
+    return elapsed
+
+
+def run_ours(server, user: str, password: str, work: Path) -> tuple[float, dict]:
+    os.environ["TRADEINBOX_DATA"] = str(work / "tradeinbox-data")
+    import tradeinbox
+
+    tradeinbox.setup_django()
+    from tradeinbox.store.setup import ensure_database
+
+    ensure_database()
+    from tests.servers.mail import MailUser, make_account
+    from tradeinbox.mailbox.sync import AccountSync
+    from tradeinbox.store.models import Message
+
+    account = make_account(server, MailUser(user, password))
+    started = time.perf_counter()
+    report = AccountSync(account).run()
+    elapsed = time.perf_counter() - started
+    stored = Message.objects.count()
+    print(
+        f"tradeinbox stored {stored} messages ({report.quarantined} quarantined) "
+        f"in {elapsed:.2f} s",
+        file=sys.stderr,
+    )
+    return elapsed, report.as_dict()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--messages", type=int, default=20000)
+    args = parser.parse_args()
+    # A terminated run still stops its Dovecot and removes its temp folders.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    result = {"messages": None, "ours_s": None, "mbsync_s": None, "ratio": None}
+    if not args.corpora.is_dir():
+        print(f"corpora folder {args.corpora} not found", file=sys.stderr)
+        print(json.dumps(result))
+        return 0
+    if not shutil.which("mbsync"):
+        print("mbsync is not installed (apt-get install isync)", file=sys.stderr)
+        print(json.dumps(result))
+        return 0
+    from tests.servers.mail import DovecotServer, find_dovecot
+
+    if not find_dovecot():
+        print("dovecot is not installed", file=sys.stderr)
+        print(json.dumps(result))
+        return 0
+    originals = collect(args.corpora)
+    if not originals:
+        print("no mail found in the corpora", file=sys.stderr)
+        print(json.dumps(result))
+        return 0
+    messages = []
+    copy = 0
+    while len(messages) < args.messages:
+        for raw in originals:
+            if len(messages) >= args.messages:
+                break
+            messages.append(variant(raw, copy))
+        copy += 1
+    total_bytes = sum(len(m) for m in messages)
+    print(
+        f"{len(originals)} real messages, {len(messages)} loaded ({copy} passes, "
+        f"{total_bytes / 1e6:.0f} MB)",
+        file=sys.stderr,
+    )
+    work = Path(tempfile.mkdtemp(prefix="tradeinbox-bench-imap-"))
+    server = DovecotServer()
+    try:
+        server.start()
+        user, password = "bench@example.test", "bench-password"
+        server.add_user(user, password)
+        started = time.perf_counter()
+        load_dovecot(server, user, messages, work)
+        print(f"loaded into Dovecot in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        mbsync_s = run_mbsync(server, user, password, work)
+        ours_s, report = run_ours(server, user, password, work)
+        print(json.dumps(report), file=sys.stderr)
+        result = {
+            "messages": len(messages),
+            "ours_s": round(ours_s, 2),
+            "mbsync_s": round(mbsync_s, 2),
+            "ratio": round(ours_s / mbsync_s, 2) if mbsync_s > 0 else None,
+        }
+    finally:
+        server.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
