@@ -13,6 +13,7 @@ from tradeinbox.core.blobstore import BlobStore
 from tradeinbox.core.sources import RawMessage
 from tradeinbox.store.importer import Importer
 from tradeinbox.store.models import Attachment, Message, Quarantine, Thread
+from tradeinbox.store.rawstore import raw_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_raw_and_attachments_are_stored_byte_exact_and_deduplicated(tmp_path, se
     Importer().import_paths([tmp_path])
     blobs = BlobStore(settings.TRADEINBOX["BLOB_DIR"])
     message = Message.objects.get(message_id="c1@x")
-    assert blobs.get(message.raw_sha256) == first
+    assert raw_bytes(message) == first
     attachments = Attachment.objects.filter(filename="cat.pdf")
     assert attachments.count() == 2
     assert len({a.sha256 for a in attachments}) == 1

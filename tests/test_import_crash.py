@@ -92,6 +92,7 @@ def consistency(env: dict[str, str]) -> dict:
         "from tradeinbox.core.blobstore import BlobStore\n"
         "from tradeinbox.store import search\n"
         "from tradeinbox.store.models import Message, Attachment\n"
+        "from tradeinbox.store.rawstore import raw_present\n"
         "blobs = BlobStore(settings.TRADEINBOX['BLOB_DIR'])\n"
         "table = search.PG_TABLE if search.is_postgres() else search.FTS_TABLE\n"
         "cur = connection.cursor(); cur.execute(f'SELECT COUNT(*) FROM {table}')\n"
@@ -100,7 +101,7 @@ def consistency(env: dict[str, str]) -> dict:
         " 'distinct_keys': Message.objects.values('dedupe_key').distinct().count(),\n"
         " 'indexed': cur.fetchone()[0],\n"
         " 'without_thread': Message.objects.filter(thread__isnull=True).count(),\n"
-        " 'missing_raw': sum(not blobs.exists(h) for h in Message.objects.values_list('raw_sha256', flat=True)),\n"
+        " 'missing_raw': raw_present(list(Message.objects.values_list('pk', 'raw_sha256'))).count(False),\n"
         " 'missing_attachment': sum(not blobs.exists(h) for h in Attachment.objects.values_list('sha256', flat=True)),\n"
         "}))\n"
     )

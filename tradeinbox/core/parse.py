@@ -62,6 +62,46 @@ def looks_like_email(raw: bytes) -> bool:
     return bool(_HEADER_LINE.match(head))
 
 
+_HEADER_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+\Z")
+
+
+def _split_single_part(data: bytes) -> Message | None:
+    """A compat32 ``Message`` for a single-part mail, built without the feedparser.
+
+    The feedparser splits every line of the input even when asked for headers
+    only; a plain text mail needs nothing but its header block split off. Returns
+    None (use the real parser) for multipart mail or anything unusual, so the
+    result is always what the stdlib parser would have produced.
+    """
+    crlf, lf = data.find(b"\r\n\r\n"), data.find(b"\n\n")
+    if lf < 0:
+        return None
+    if 0 <= crlf < lf:
+        head, body = data[:crlf], data[crlf + 4 :]
+    else:
+        head, body = data[:lf], data[lf + 2 :]
+    text = head.decode("ascii", "surrogateescape")
+    headers: list[tuple[str, str]] = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if line[:1] in (" ", "\t"):
+            if not headers:
+                return None
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value}\r\n{line}")
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not _HEADER_NAME.match(name):
+            return None
+        headers.append((name, value.lstrip(" \t")))
+    message = Message(policy=compat32)
+    message._headers = headers  # the representation the stdlib parser fills in
+    if message.get_content_maintype() in ("multipart", "message"):
+        return None
+    message.set_payload(body.decode("ascii", "surrogateescape"))
+    return message
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse one message. ``raw`` is kept untouched by the caller; this only reads it."""
     if not looks_like_email(raw):
@@ -69,11 +109,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
     body_bytes = strip_mbox_from_line(raw).lstrip(b"\r\n")
     flattened = False
     try:
-        # Headers first: a single-part body needs no line-by-line MIME scan, which
-        # is most of the stdlib parser's cost. Only multipart mail is parsed fully.
-        message = _PARSER.parsebytes(body_bytes, headersonly=True)
-        if message.get_content_maintype() in ("multipart", "message"):
-            message = _PARSER.parsebytes(body_bytes)
+        # A single-part body needs no line-by-line MIME scan, which is most of the
+        # stdlib parser's cost; multipart mail gets the full parser.
+        message = _split_single_part(body_bytes) or _PARSER.parsebytes(body_bytes)
     except RecursionError:
         # The stdlib parser recurses per MIME level; hostile nesting exhausts the
         # stack. Keep the headers and treat the body as one text part instead.

@@ -56,6 +56,7 @@ from tradeinbox.customers.models import (
     Person,
 )
 from tradeinbox.store.models import Message
+from tradeinbox.store.rawstore import raw_bytes
 
 log = logging.getLogger(__name__)
 
@@ -171,16 +172,13 @@ def _display_name(email: str, profile: AddressProfile) -> str:
 
 def _reports(messages: list[Message]) -> dict[int, object]:
     """Bounce/auto-reply reports for the messages that may be one (read from the blob)."""
-    from tradeinbox.core.blobstore import BlobStore
-
-    blobs = BlobStore(settings.TRADEINBOX["BLOB_DIR"])
     out = {}
     for msg in messages:
         probe = f"{msg.from_email} {msg.subject} {msg.body_text[:3000]}"
         if not _MAYBE_REPORT.search(probe):
             continue
         try:
-            raw = blobs.get(msg.raw_sha256)
+            raw = raw_bytes(msg)
         except OSError:
             continue
         report = detect_bounce(raw)

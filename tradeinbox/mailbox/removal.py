@@ -12,22 +12,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import connection, transaction
 
-from tradeinbox.core.blobstore import BlobStore
 from tradeinbox.core.parse import parse_message
 from tradeinbox.store import search
 from tradeinbox.store.importer import index_row_for
 from tradeinbox.store.models import Message, Thread
+from tradeinbox.store.rawstore import raw_bytes
 
 log = logging.getLogger(__name__)
 
 
-def _index_row(message: Message, blobs: BlobStore) -> search.IndexRow:
+def _index_row(message: Message) -> search.IndexRow:
     """The exact values that were indexed (FTS5 contentless tables need them to delete)."""
     try:
-        return index_row_for(message.pk, parse_message(blobs.get(message.raw_sha256)))
+        return index_row_for(message.pk, parse_message(raw_bytes(message)))
     except Exception:  # noqa: BLE001 - blob gone: rebuild from the row, as close as we can
         people = [*message.recipients.get("to", []), *message.recipients.get("cc", [])]
         return search.IndexRow(
@@ -45,7 +44,6 @@ def purge_orphans(candidates: Iterable[int]) -> int:
     pks = sorted(set(candidates))
     if not pks:
         return 0
-    blobs = BlobStore(settings.TRADEINBOX["BLOB_DIR"])
     removed = 0
     for start in range(0, len(pks), 200):
         chunk = pks[start : start + 200]
@@ -67,7 +65,7 @@ def purge_orphans(candidates: Iterable[int]) -> int:
             )
             if not doomed:
                 continue
-            rows = [_index_row(m, blobs) for m in doomed]
+            rows = [_index_row(m) for m in doomed]
             with connection.cursor() as cursor:
                 search.unindex_rows(cursor, rows)
             threads = {m.thread_id for m in doomed if m.thread_id}

@@ -31,6 +31,7 @@ from tradeinbox.core.sources import RawMessage, SkippedFile, iter_path
 from tradeinbox.store import search
 from tradeinbox.store.ids import id_block
 from tradeinbox.store.models import Message
+from tradeinbox.store.rawstore import pack
 from tradeinbox.store.signals import messages_stored
 from tradeinbox.store.threads import ThreadAssigner
 
@@ -63,6 +64,7 @@ class _Pending:
     source: str
     key: str
     blobs_written: bool = False
+    packed: bytes | None = None  # compressed raw kept in the database; None: a blob
 
 
 def _quarantine_reason(exc: Exception) -> str:
@@ -85,8 +87,10 @@ def _prepare(raw: bytes, max_bytes: int) -> tuple[ParsedMessage | None, str]:
 _worker_blobs: BlobStore | None = None
 
 
-def _prepare_in_pool(task: tuple[bytes, int, str]) -> tuple[ParsedMessage | None, str]:
-    """Pool side: parse and write the blobs, so only metadata travels back.
+def _prepare_in_pool(
+    task: tuple[bytes, int, str],
+) -> tuple[ParsedMessage | None, str, bytes | None]:
+    """Pool side: parse, compress the raw message, write blobs; metadata travels back.
 
     Blobs are content-addressed, so writing them before the database decides
     whether the message is new is harmless: a duplicate rewrites nothing.
@@ -96,8 +100,11 @@ def _prepare_in_pool(task: tuple[bytes, int, str]) -> tuple[ParsedMessage | None
     if _worker_blobs is None:
         _worker_blobs = BlobStore(blob_dir)
     parsed, key_or_reason = _prepare(raw, max_bytes)
+    packed = None
     if parsed is not None:
-        _worker_blobs.put(raw, parsed.sha256)
+        packed = pack(raw)
+        if packed is None:
+            _worker_blobs.put(raw, parsed.sha256)
         for attachment in parsed.attachments:
             _worker_blobs.put(attachment.data, attachment.sha256)
             attachment.data = b""
@@ -105,7 +112,7 @@ def _prepare_in_pool(task: tuple[bytes, int, str]) -> tuple[ParsedMessage | None
         # storing process: keep only whether there was HTML.
         parsed.html = "" if parsed.html is not None else None
         parsed.headers, parsed.received, parsed.authentication_results = [], [], []
-    return parsed, key_or_reason
+    return parsed, key_or_reason, packed
 
 
 def _pool_initializer() -> None:
@@ -196,13 +203,13 @@ class Importer:
             pool.join()
 
     def _consume(self, batch: list[RawMessage], result) -> None:
-        for item, (parsed, key_or_reason) in zip(batch, result.get(), strict=True):
+        for item, (parsed, key_or_reason, packed) in zip(batch, result.get(), strict=True):
             self.summary.seen += 1
             if parsed is None:
                 self._quarantine(item.data, item.source, key_or_reason)
             else:
                 self._pending.append(
-                    _Pending(parsed, item.data, item.source, key_or_reason, blobs_written=True)
+                    _Pending(parsed, item.data, item.source, key_or_reason, True, packed)
                 )
         self.flush()
 
@@ -213,7 +220,9 @@ class Importer:
         if parsed is None:
             self._quarantine(item.data, item.source, key_or_reason)
         else:
-            self._pending.append(_Pending(parsed, item.data, item.source, key_or_reason))
+            self._pending.append(
+                _Pending(parsed, item.data, item.source, key_or_reason, False, pack(item.data))
+            )
         if len(self._pending) >= self.batch_size:
             self.flush()
         elif self.on_progress and self.summary.seen % 100 == 0:
@@ -275,7 +284,8 @@ class Importer:
         for item in fresh:
             if item.blobs_written:
                 continue
-            self.blobs.put(item.raw, item.parsed.sha256)
+            if item.packed is None:
+                self.blobs.put(item.raw, item.parsed.sha256)
             for attachment in item.parsed.attachments:
                 self.blobs.put(attachment.data, attachment.sha256)
         now = datetime.now(UTC)
@@ -308,6 +318,14 @@ class Importer:
                         )
                     )
             cursor.executemany(_INSERT_MESSAGE, rows)
+            cursor.executemany(
+                "INSERT INTO store_messageraw (message_id, data) VALUES (%s, %s)",
+                [
+                    (pk, item.packed)
+                    for pk, item in zip(message_ids, fresh, strict=True)
+                    if item.packed is not None
+                ],
+            )
             if attachment_rows:
                 cursor.executemany(
                     "INSERT INTO store_attachment (message_id, position, filename, declared_type, "

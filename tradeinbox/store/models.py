@@ -74,6 +74,23 @@ class Message(models.Model):
         return self.recipients.get("cc", [])
 
 
+class MessageRaw(models.Model):
+    """The raw bytes of a message up to ``INLINE_LIMIT``, zlib-compressed.
+
+    A file per message costs more than parsing it; small messages (nearly all
+    of them) therefore live in the database, in their own table so that message
+    lists never load them. Larger ones are in the blob store under
+    ``Message.raw_sha256``. Read them with :func:`tradeinbox.store.rawstore.raw_bytes`.
+    """
+
+    INLINE_LIMIT = 512 * 1024
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, primary_key=True, related_name="raw_row"
+    )
+    data = models.BinaryField()
+
+
 class TextSearchVectorField(models.Field):
     """PostgreSQL's ``tsvector``; plain text on SQLite, where the FTS5 table is used."""
 

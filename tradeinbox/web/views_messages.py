@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from tradeinbox.core.blobstore import BlobStore
 from tradeinbox.core.parse import parse_message
 from tradeinbox.store.models import Attachment, Message
+from tradeinbox.store.rawstore import raw_bytes
 from tradeinbox.web.sanitize import SAFE_INLINE_IMAGES, body_csp, body_document, sanitise_html
 from tradeinbox.web.views import page
 
@@ -111,7 +112,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _html_of(message: Message) -> str | None:
     try:
-        raw = _blobs().get(message.raw_sha256)
+        raw = raw_bytes(message)
     except (FileNotFoundError, ValueError):
         return None
     return parse_message(raw).html
@@ -143,7 +144,11 @@ def message_body(request: HttpRequest, pk: int) -> HttpResponse:
 def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
     """The original message bytes, as a download."""
     message = _message(pk)
-    response = HttpResponse(_read_blob(message.raw_sha256), content_type="message/rfc822")
+    try:
+        original = raw_bytes(message)
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("the original message is not stored") from exc
+    response = HttpResponse(original, content_type="message/rfc822")
     name = safe_filename(message.subject, "message")[:80] + ".eml"
     response["Content-Disposition"] = content_disposition("attachment", name)
     return _protect(response)
