@@ -1,0 +1,297 @@
+"""A small learned text model for the threat guard, scored in pure Python.
+
+Two logistic-regression models share one hashed feature space (the "hashing
+trick", Weinberger et al. 2009): *threat* (phishing or spam vs. legitimate) and
+*phish* (phishing vs. spam). Features are content only, so the model does not
+learn quirks of the corpora it was trained on:
+
+* words and adjacent word pairs of the subject (prefixed) and the first part of
+  the body, lower-cased, digits folded to ``0`` (a year is "0000", a price
+  "000"), CJK text as character pairs;
+* body structure: numbers of links / link domains as buckets, "click here" anchors, link-text mismatch, IP links, shorteners, free
+  hosting, forms, attachment kinds, body length bucket;
+* the noisy-OR score of the explainable rules in :mod:`tradeinbox.core.threats`.
+
+No header names, dates, mailbox names or Received-line counts are features.
+Weights live in ``data/triage_model.bin`` (written by ``bench/train_classifier.py``),
+loaded with the standard library: inference needs neither numpy nor scikit-learn.
+
+Local learning ("mark wrong"): :meth:`TriageModel.update` applies one online
+logistic-regression step (stochastic gradient descent with a small learning
+rate) for a message a user relabelled, and :meth:`TriageModel.save` writes the
+adjusted weights to a user-owned file (:func:`update_local_model` does both);
+:func:`load_model` loads such a file
+instead of the shipped one. The web app keeps its own copy per installation.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import re
+import zlib
+from array import array
+from functools import lru_cache
+from pathlib import Path
+
+from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.linkscan import LinkReport
+from tradeinbox.core.message import ParsedMessage
+
+MODEL_PATH = Path(__file__).with_name("data") / "triage_model.bin"
+MAGIC = b"TRIAGE1\n"
+DIM_BITS = 18
+BODY_CHARS = 5000
+
+_WORD = re.compile(r"[^\W\d_]{2,24}|\d{1,8}")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_DIGIT = re.compile(r"\d")
+_ATTACH_KIND = {
+    "pdf": "pdf",
+    "doc": "doc", "docx": "doc", "odt": "doc", "rtf": "doc",
+    "xls": "sheet", "xlsx": "sheet", "csv": "sheet", "ods": "sheet",
+    "jpg": "image", "jpeg": "image", "png": "image", "gif": "image", "bmp": "image",
+    "zip": "archive", "rar": "archive", "7z": "archive", "gz": "archive",
+    "htm": "html", "html": "html", "shtml": "html", "svg": "html",
+    "exe": "program", "scr": "program", "js": "program", "vbs": "program", "bat": "program",
+    "iso": "disk", "img": "disk", "docm": "macro", "xlsm": "macro",
+}  # fmt: skip
+
+
+def _bucket(value: int, edges: tuple[int, ...]) -> str:
+    for edge in edges:
+        if value <= edge:
+            return str(edge)
+    return f">{edges[-1]}"
+
+
+def tokens(msg: ParsedMessage, links: LinkReport) -> tuple[list[str], list[str]]:
+    """(text tokens, structure tokens) of one message; pure function of content."""
+    text_tokens: list[str] = []
+    subject = _DIGIT.sub("0", msg.subject.lower())
+    body = _DIGIT.sub("0", msg.text[:BODY_CHARS].lower())
+    for prefix, source in (("s:", subject), ("", body)):
+        words = _WORD.findall(source)
+        text_tokens.extend(prefix + w for w in words)
+        text_tokens.extend(f"{prefix}{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+        for run in _CJK.findall(source):
+            text_tokens.extend(prefix + run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    # Whether a body is HTML and how many images it has are *not* features: in the
+    # training corpora legitimate mail is mostly plain text (2002 mailing lists,
+    # Enron), while today most legitimate mail is HTML - the model must not learn that.
+    structure = [
+        "links:" + _bucket(links.n_links, (0, 1, 3, 8, 20, 50)),
+        "domains:" + _bucket(len(links.domains), (0, 1, 2, 4, 8)),
+        "len:" + _bucket(len(msg.text), (200, 600, 1500, 4000, 12000)),
+    ]
+    content_type = (msg.header("content-type") or "").lower().lstrip()
+    if msg.html and content_type.startswith("text/html"):
+        # HTML with no plain-text alternative: mail clients and mailing services send
+        # both; phishing kits often send HTML alone (SpamAssassin's MIME_HTML_ONLY).
+        structure.append("html_only")
+    if links.click_here:
+        structure.append("click_here")
+    if links.mismatches:
+        structure.append("mismatch")
+    if links.ip_links:
+        structure.append("ip_link")
+    if links.shorteners:
+        structure.append("shortener")
+    if links.free_hosting:
+        structure.append("free_hosting")
+    if links.forms:
+        structure.append("form")
+    if links.password_form:
+        structure.append("password_form")
+    if msg.html and links.n_links and links.link_text_chars * 3 > len(msg.text):
+        structure.append("mostly_link_text")
+    for attachment in msg.attachments[:10]:
+        ext = attachment.filename.lower().rpartition(".")[2] if "." in attachment.filename else ""
+        kind = _ATTACH_KIND.get(ext, "other")
+        if kind != "image" and attachment.disposition != "inline":
+            structure.append("att:" + kind)
+    letters = [c for c in msg.subject if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters):
+        structure.append("subject_caps")
+    if msg.subject.count("!") >= 2 or "$" in msg.subject:
+        structure.append("subject_shout")
+    if not msg.subject.strip():
+        structure.append("no_subject")
+    return text_tokens, structure
+
+
+def _index(token: str, mask: int) -> int:
+    return zlib.crc32(token.encode("utf-8", "surrogatepass")) & mask
+
+
+def features(
+    msg: ParsedMessage, links: LinkReport, rule_score: float, dim_bits: int = DIM_BITS
+) -> tuple[dict[int, float], dict[int, str]]:
+    """Sparse feature vector {index: value} and index -> token (for explanations).
+
+    Index 0 is reserved for the rule score; text tokens are binary and L2-normalised
+    so long messages do not shout; structure tokens count 1 each.
+    """
+    mask = (1 << dim_bits) - 1
+    text_tokens, structure = tokens(msg, links)
+    vector: dict[int, float] = {}
+    names: dict[int, str] = {}
+    unique = set(text_tokens)
+    if unique:
+        value = 1.0 / math.sqrt(len(unique))
+        for token in unique:
+            index = _index(token, mask) or 1
+            vector[index] = vector.get(index, 0.0) + value
+            names[index] = token
+    for token in structure:
+        index = _index("#" + token, mask) or 1
+        vector[index] = vector.get(index, 0.0) + 1.0
+        names[index] = "#" + token
+    vector[0] = 3.0 * rule_score
+    names[0] = "#rules"
+    return vector, names
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class TriageModel:
+    """Two linear models over the hashed features; see the module docstring."""
+
+    def __init__(self, meta: dict, threat: array, phish: array) -> None:
+        self.meta = meta
+        self.dim_bits = int(meta["dim_bits"])
+        self.threat_w, self.phish_w = threat, phish
+        self.threat_b = float(meta["threat_intercept"])
+        self.phish_b = float(meta["phish_intercept"])
+        # A calibration shift so that p >= 0.5 is the operating point chosen in training.
+        self.threat_shift = float(meta.get("threat_shift", 0.0))
+
+    def logits(self, vector: dict[int, float]) -> tuple[float, float]:
+        threat = self.threat_b + self.threat_shift
+        phish = self.phish_b
+        tw, pw = self.threat_w, self.phish_w
+        for index, value in vector.items():
+            threat += tw[index] * value
+            phish += pw[index] * value
+        return threat, phish
+
+    def score(
+        self, msg: ParsedMessage, links: LinkReport, rule_score: float
+    ) -> tuple[float, float, list[Evidence]]:
+        """(threat probability, phish-vs-spam probability, explanation evidence)."""
+        vector, names = features(msg, links, rule_score, self.dim_bits)
+        threat_z, phish_z = self.logits(vector)
+        threat_p, phish_p = _sigmoid(threat_z), _sigmoid(phish_z)
+        detail = f"text model: threat {threat_p:.2f}, phish-vs-spam {phish_p:.2f}"
+        top: list[str] = []
+        if threat_p >= 0.25:  # explain what pushed towards "threat"
+            weights = self.threat_w
+            contributions = heapq.nlargest(
+                6, ((weights[i] * v, names[i]) for i, v in vector.items() if i)
+            )
+            top = [name for c, name in contributions if c > 0.05]
+        if top:
+            detail += f"; strongest features: {', '.join(top)}"
+        return threat_p, phish_p, [Evidence("model.threat", round(threat_p - 0.5, 3), detail)]
+
+    def update(
+        self,
+        msg: ParsedMessage,
+        links: LinkReport,
+        rule_score: float,
+        is_threat: bool,
+        is_phish: bool | None = None,
+        learning_rate: float = 0.5,
+    ) -> None:
+        """One online gradient step towards the user's label ("mark wrong")."""
+        vector, _ = features(msg, links, rule_score, self.dim_bits)
+        threat_z, phish_z = self.logits(vector)
+        error = (1.0 if is_threat else 0.0) - _sigmoid(threat_z)
+        for index, value in vector.items():
+            self.threat_w[index] += learning_rate * error * value
+        self.threat_b += learning_rate * error * 0.1
+        if is_threat and is_phish is not None:
+            error = (1.0 if is_phish else 0.0) - _sigmoid(phish_z)
+            for index, value in vector.items():
+                self.phish_w[index] += learning_rate * error * value
+        self.meta["local_updates"] = int(self.meta.get("local_updates", 0)) + 1
+
+    def save(self, path: Path) -> None:
+        """Write the model (header JSON + zlib-compressed float32 weights)."""
+        meta = dict(self.meta, threat_intercept=self.threat_b, phish_intercept=self.phish_b)
+        header = json.dumps(meta, sort_keys=True).encode("utf-8")
+        payload = zlib.compress(self.threat_w.tobytes() + self.phish_w.tobytes(), 9)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(MAGIC + len(header).to_bytes(4, "big") + header + payload)
+        tmp.replace(path)
+
+
+def load_model(path: Path = MODEL_PATH) -> TriageModel | None:
+    """Load a model file; None when it is absent or unreadable."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    if not blob.startswith(MAGIC):
+        return None
+    size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "big")
+    start = len(MAGIC) + 4
+    meta = json.loads(blob[start : start + size])
+    raw = zlib.decompress(blob[start + size :])
+    weights = array("f")
+    weights.frombytes(raw)
+    dim = 1 << int(meta["dim_bits"])
+    if len(weights) != 2 * dim:
+        return None
+    return TriageModel(meta, weights[:dim], weights[dim:])
+
+
+@lru_cache(maxsize=1)
+def default_model() -> TriageModel | None:
+    """The shipped model, loaded once per process."""
+    return load_model(MODEL_PATH)
+
+
+def update_local_model(
+    path: Path,
+    msg: ParsedMessage,
+    label: str,
+    *,
+    links: LinkReport | None = None,
+    rule_score: float | None = None,
+    learning_rate: float = 0.5,
+) -> TriageModel:
+    """Apply one "mark wrong" correction to the installation's own model file.
+
+    ``label`` is what the user says the message is ("phish", "spam" or "ham").
+    The first correction copies the shipped model to ``path``; later ones update
+    it in place. Returns the updated model (load it with :func:`load_model`).
+    """
+    if label not in ("phish", "spam", "ham"):
+        raise ValueError(f"label must be phish, spam or ham, not {label!r}")
+    model = load_model(path) if path.exists() else load_model(MODEL_PATH)
+    if model is None:
+        raise FileNotFoundError(f"no model at {path} or {MODEL_PATH}")
+    if links is None or rule_score is None:
+        from tradeinbox.core.threats import ThreatContext, combine_rules, rule_evidence
+
+        evidence, links = rule_evidence(msg, ThreatContext())
+        rule_score = combine_rules(evidence)
+    is_threat = label != "ham"
+    model.update(
+        msg,
+        links,
+        rule_score,
+        is_threat=is_threat,
+        is_phish=(label == "phish") if is_threat else None,
+        learning_rate=learning_rate,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return model
