@@ -11,7 +11,7 @@ from tradeinbox.customers import services
 from tradeinbox.customers.models import ChatMessage, Company, EmailAddress, MergeProposal, SalesRole
 from tradeinbox.store.importer import Importer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.customers_urlconf")]
+pytestmark = [pytest.mark.django_db]
 PASSWORD = "customer views pass 42"
 
 

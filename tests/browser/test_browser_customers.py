@@ -14,7 +14,6 @@ from tradeinbox.store.importer import Importer
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.customers_urlconf"),
 ]
 PASSWORD = "browser customers pass 42"
 
