@@ -281,7 +281,7 @@ def test_html_body_is_sanitised_and_blocks_remote_images(signed_in, mailbox):
 
     image = signed_in.get(cid_url)
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
-    assert image.content == PNG
+    assert b"".join(image.streaming_content) == PNG
 
 
 def test_sanitiser_unit_cases():
@@ -318,7 +318,7 @@ def test_sanitiser_unit_cases():
 def test_attachment_download_headers(signed_in, mailbox):
     offer = mailbox["offer"]
     pdf = signed_in.get(reverse("attachment_download", args=[offer.pk, 0]))
-    assert pdf.status_code == 200 and pdf.content == PDF
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content) == PDF
     assert pdf["X-Content-Type-Options"] == "nosniff"
     assert pdf["Content-Type"] == "application/octet-stream"
     disposition = pdf["Content-Disposition"]

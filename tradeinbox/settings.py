@@ -126,6 +126,15 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root
+# A cache shared by every web and worker process on this machine (login rate
+# limits must count across processes); Redis or memcached for several machines.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -136,7 +145,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"  # the message-body frame sets SAMEORIGIN on its own response
 SECURE_REFERRER_POLICY = "same-origin"
 if _env_bool("TRADEINBOX_HTTPS"):
     SESSION_COOKIE_SECURE = True
@@ -152,7 +161,9 @@ TRADEINBOX = {
     "DATA_DIR": DATA_DIR,
     "BLOB_DIR": DATA_DIR / "blobs",
     "QUARANTINE_DIR": DATA_DIR / "quarantine",
-    "MAX_MESSAGE_BYTES": int(os.environ.get("TRADEINBOX_MAX_MESSAGE_BYTES", str(150 * 1024 * 1024))),
+    "MAX_MESSAGE_BYTES": int(
+        os.environ.get("TRADEINBOX_MAX_MESSAGE_BYTES", str(150 * 1024 * 1024))
+    ),
     "AUTHSERV_IDS": _env_list("TRADEINBOX_AUTHSERV_IDS", ""),
     "INBOX_PAGE_SIZE": 50,
 }

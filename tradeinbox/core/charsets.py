@@ -75,6 +75,10 @@ _SINGLE_BYTE = frozenset(
     | {f"iso8859-{n}" for n in range(1, 17)}
 )
 
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "mbcs", "oem"}
+)
+
 _CHARSET_CLEAN = re.compile(r"[^a-z0-9_\-.:$]")
 
 
@@ -87,9 +91,14 @@ def codec_for(declared: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    # Only real text encodings: "hex", "base64" or "rot13" are codecs too, and
+    # "idna", "punycode" and "undefined" refuse to decode with replacement.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def _looks_ascii(data: bytes) -> bool:
@@ -127,7 +136,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
     if codec:
         try:
             return data.decode(codec), None
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError, ValueError, TypeError):
             pass
     try:
         text = data.decode("utf-8")
@@ -145,10 +154,12 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
         except (UnicodeDecodeError, LookupError):
             pass
     fallback = codec or "utf-8"
-    return (
-        data.decode(fallback, errors="replace"),
-        f"undecodable bytes replaced (declared {declared!r}, used {fallback})",
-    )
+    try:
+        text = data.decode(fallback, errors="replace")
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        fallback = "utf-8"  # a codec that still misbehaves: never fail, never lose text
+        text = data.decode(fallback, errors="replace")
+    return text, f"undecodable bytes replaced (declared {declared!r}, used {fallback})"
 
 
 # What mail in a trade inbox is really written in; restricting detection to these

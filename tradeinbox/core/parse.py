@@ -244,9 +244,9 @@ def _collect_parts(
 ) -> None:
     for part in _leaf_parts(message, defects):
         content_type = part.get_content_type()
-        disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+        disposition = str(part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
         filename = _filename(part)
-        if part.get_content_maintype() == "message" and isinstance(part.get_payload(), list):
+        if part.get_content_maintype() == "message" and part.is_multipart():
             attachments.append(_attachment_from_embedded(part, content_type, filename))
             continue
         is_body_text = (
@@ -278,7 +278,9 @@ def _leaf_parts(message: Message, defects: list[str]) -> list[Message]:
     stack = [message]
     while stack:
         part = stack.pop()
-        payload = part.get_payload()
+        # Only a multipart payload is read here: get_payload() on a text part decodes
+        # it with the declared charset, which raises for a NUL or RFC 2231 charset.
+        payload = part.get_payload() if part.is_multipart() else None
         if part.get_content_maintype() == "message" and part is not message:
             leaves.append(part)
         elif part.is_multipart() and isinstance(payload, list):
@@ -308,7 +310,7 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
 
 def _filename(part: Message) -> str:
     # get_filename() parses every parameter; only pay for it when a name is there.
-    params = (part.get("Content-Disposition") or "") + (part.get("Content-Type") or "")
+    params = str(part.get("Content-Disposition") or "") + str(part.get("Content-Type") or "")
     if "name" not in params.lower():
         return ""
     try:
@@ -351,7 +353,7 @@ def _attachment(
 ) -> Attachment:
     content_id = part.get("Content-ID")
     return Attachment(
-        filename=filename or _fallback_name(content_type),
+        filename=filename or sanitise_filename(_fallback_name(content_type)) or "part.bin",
         declared_type=content_type,
         sniffed_type=sniff_type(data),
         size=len(data),

@@ -24,6 +24,7 @@ from django.views.i18n import set_language as django_set_language
 from tradeinbox.store.models import Message, Quarantine, Thread
 from tradeinbox.store.querying import SearchSyntaxError, inbox_page, search_page
 from tradeinbox.users.models import Profile
+from tradeinbox.users.ratelimit import LoginRateLimitMixin
 
 QUARANTINE_PAGE_SIZE = 100
 SEARCH_PAGE_SIZE = 50
@@ -164,7 +165,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
 # -- sign-in and language ------------------------------------------------------------
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(LoginRateLimitMixin, auth_views.LoginView):
     """Django's sign-in, which also switches to the language saved in the profile."""
 
     template_name = "registration/login.html"

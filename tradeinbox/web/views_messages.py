@@ -13,7 +13,7 @@ import unicodedata
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -158,16 +158,20 @@ def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _serve_attachment(attachment: Attachment, inline: bool) -> HttpResponse:
-    data = _read_blob(attachment.sha256)
+    try:
+        # Streamed from disk: a 100 MB drawing must not sit in the web process's memory.
+        handle = _blobs().path(attachment.sha256).open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("content not in the blob store") from exc
     # Trust the bytes, not the sender's label: inline only when the sniffed type
     # is a raster image, and then with that type.
     showable = inline and attachment.sniffed_type in SAFE_INLINE_IMAGES
     content_type = attachment.sniffed_type if showable else "application/octet-stream"
-    response = HttpResponse(data, content_type=content_type)
+    response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = content_disposition(
         "inline" if showable else "attachment", attachment.filename
     )
-    response["Content-Length"] = str(len(data))
+    response["Content-Length"] = str(attachment.size)
     return _protect(response)
 
 
