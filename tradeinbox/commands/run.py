@@ -13,6 +13,7 @@ import time
 HELP = "run the web app and the worker (with --demo: a demo login and demo mailbox)"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
+DEMO_EMAIL = "lily@brightway-lighting.example"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +41,16 @@ def _prepare_demo() -> int:
     from tradeinbox.worker.jobs import enqueue
 
     user_model = get_user_model()
+    # The demo seller's own address tells the customer analysis which mail is ours
+    # (outbound contact, our own domain never listed as a customer).
     user, created = user_model.objects.get_or_create(
-        username=DEMO_USER, defaults={"first_name": "Lily", "last_name": "Chen", "is_staff": True}
+        username=DEMO_USER,
+        defaults={
+            "first_name": "Lily",
+            "last_name": "Chen",
+            "email": DEMO_EMAIL,
+            "is_staff": True,
+        },
     )
     if created or not user.has_usable_password():
         user.set_password(DEMO_PASSWORD)
