@@ -159,42 +159,45 @@ def _proposal_for(request: HttpRequest, pk: int) -> MergeProposal:
     )
 
 
+def _act_on_merge(request: HttpRequest, pk: int, action, success, back: str | None) -> HttpResponse:
+    """Run one merge service on a visible proposal and report its outcome.
+
+    ``success`` is a message with %(a)s/%(b)s for the two addresses; ``back`` is
+    where to go afterwards (None: the surviving person's page).
+    """
+    proposal = _proposal_for(request, pk)
+    try:
+        action(proposal, request.user)
+        messages.success(request, success % {"a": proposal.address_a, "b": proposal.address_b})
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return _back(request, back or f"/customers/people/{proposal.target_id}/")
+
+
 @require_POST
 @page
 def merge_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _proposal_for(request, pk)
-    try:
-        services.confirm_merge(proposal, request.user)
-        messages.success(request, _("Merged: %(a)s and %(b)s are one person.") % {
-            "a": proposal.address_a, "b": proposal.address_b})  # fmt: skip
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    return _back(request, f"/customers/people/{proposal.target_id}/")
+    return _act_on_merge(
+        request, pk, services.confirm_merge, _("Merged: %(a)s and %(b)s are one person."), None
+    )
 
 
 @require_POST
 @page
 def merge_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _proposal_for(request, pk)
-    try:
-        services.reject_merge(proposal, request.user)
-        messages.success(request, _("Kept apart."))
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    return _back(request, "/customers/merges/")
+    return _act_on_merge(request, pk, services.reject_merge, _("Kept apart."), "/customers/merges/")
 
 
 @require_POST
 @page
 def merge_split(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _proposal_for(request, pk)
-    try:
-        services.split_merge(proposal, request.user)
-        messages.success(request, _("Split: %(a)s and %(b)s are two people again.") % {
-            "a": proposal.address_a, "b": proposal.address_b})  # fmt: skip
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    return _back(request, f"/customers/people/{proposal.target_id}/")
+    return _act_on_merge(
+        request,
+        pk,
+        services.split_merge,
+        _("Split: %(a)s and %(b)s are two people again."),
+        None,
+    )
 
 
 @require_POST
