@@ -37,8 +37,13 @@ PRODUCTION_ENV = {
 }
 
 
+# Variables a test session may set that a production server never has (the browser
+# fixtures allow synchronous ORM calls beside Playwright's event loop).
+_TEST_ONLY_VARIABLES = ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def _production_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY_VARIABLES}
     env.update(PRODUCTION_ENV, TRADEINBOX_DATA=str(tmp_path / "data"))
     return env
 
