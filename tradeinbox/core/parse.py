@@ -63,6 +63,17 @@ def looks_like_email(raw: bytes) -> bool:
 
 
 _HEADER_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+\Z")
+_BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
+MAX_BOUNDARIES = 100
+
+
+def _too_many_boundaries(data: bytes) -> bool:
+    count = 0
+    for _ in _BOUNDARY_PARAM.finditer(data):
+        count += 1
+        if count > MAX_BOUNDARIES:
+            return True
+    return False
 
 
 def _split_single_part(data: bytes) -> Message | None:
@@ -107,16 +118,21 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not looks_like_email(raw):
         raise NotAnEmail("no header block: the data does not start with an email header")
     body_bytes = strip_mbox_from_line(raw).lstrip(b"\r\n")
-    flattened = False
-    try:
-        # A single-part body needs no line-by-line MIME scan, which is most of the
-        # stdlib parser's cost; multipart mail gets the full parser.
-        message = _split_single_part(body_bytes) or _PARSER.parsebytes(body_bytes)
-    except RecursionError:
-        # The stdlib parser recurses per MIME level; hostile nesting exhausts the
-        # stack. Keep the headers and treat the body as one text part instead.
+    # A single-part body needs no line-by-line MIME scan, which is most of the
+    # stdlib parser's cost; multipart mail gets the full parser, unless it declares
+    # so many boundaries that the parser's per-line, per-boundary matching would
+    # take seconds (hostile nesting; real mail nests a handful of levels).
+    message = _split_single_part(body_bytes)
+    flattened = message is None and _too_many_boundaries(body_bytes)
+    if message is None and not flattened:
+        try:
+            message = _PARSER.parsebytes(body_bytes)
+        except RecursionError:
+            # The stdlib parser also recurses per MIME level.
+            flattened = True
+    if flattened:
+        # Keep the headers and treat the body as one text part instead.
         message = _PARSER.parsebytes(body_bytes, headersonly=True)
-        flattened = True
     defects: list[str] = [type(d).__name__ for d in message.defects]
     if flattened:
         defects.append("MIME structure nested too deeply; body kept as raw text")
