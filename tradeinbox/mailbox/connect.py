@@ -206,17 +206,24 @@ def _tls_failure(host: str, exc: Exception) -> Step:
     return Step("TLS", False, message, f"{type(exc).__name__}: {exc}")
 
 
-def check_imap(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
-    result = CheckResult("IMAP")
+def _reachable(endpoint: Endpoint, result: CheckResult, timeout: float) -> bool:
+    """The DNS and TCP steps every check starts with, recorded on ``result``."""
     step, _infos = _dns_step(endpoint.host, endpoint.port)
     result.steps.append(step)
     if not step.ok:
-        return result
+        return False
     step, sock = _tcp_step(endpoint.host, endpoint.port, timeout)
     result.steps.append(step)
     if sock is None:
-        return result
+        return False
     sock.close()
+    return True
+
+
+def check_imap(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
+    result = CheckResult("IMAP")
+    if not _reachable(endpoint, result, timeout):
+        return result
     context = ssl_context(endpoint.verify_tls)
     try:
         client = IMAPClient(
@@ -295,15 +302,8 @@ def check_imap(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
 
 def check_smtp(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
     result = CheckResult("SMTP")
-    step, _ = _dns_step(endpoint.host, endpoint.port)
-    result.steps.append(step)
-    if not step.ok:
+    if not _reachable(endpoint, result, timeout):
         return result
-    step, sock = _tcp_step(endpoint.host, endpoint.port, timeout)
-    result.steps.append(step)
-    if sock is None:
-        return result
-    sock.close()
     context = ssl_context(endpoint.verify_tls)
     try:
         if endpoint.security == "tls":

@@ -30,15 +30,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from tradeinbox.core.blobstore import BlobStore
 from tradeinbox.mailbox.connect import imap_endpoint, open_imap, open_smtp, smtp_endpoint
 from tradeinbox.mailbox.errors import describe, smtp_words
 from tradeinbox.mailbox.models import Account, Folder, OutboxMessage, SentCopy
 from tradeinbox.mailbox.workers import owner_is_dead
+from tradeinbox.store.rawstore import blob_store
 
 log = logging.getLogger(__name__)
 Status = OutboxMessage.Status
@@ -57,8 +56,7 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600.0, retry_base_seconds() * 2 ** max(0, attempts - 1)))
 
 
-def blobs() -> BlobStore:
-    return BlobStore(settings.TRADEINBOX["BLOB_DIR"])
+blobs = blob_store  # the outbox keeps message bytes in the same blob store
 
 
 # -- compose --------------------------------------------------------------------------------

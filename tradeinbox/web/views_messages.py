@@ -12,17 +12,15 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from tradeinbox.core.blobstore import BlobStore
 from tradeinbox.core.parse import parse_message
 from tradeinbox.store.models import Attachment, Message
-from tradeinbox.store.rawstore import raw_bytes
+from tradeinbox.store.rawstore import blob_store, raw_bytes
 from tradeinbox.web.sanitize import SAFE_INLINE_IMAGES, body_csp, body_document, sanitise_html
 from tradeinbox.web.views import page
 
@@ -30,13 +28,9 @@ ATTACHMENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline';
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 
 
-def _blobs() -> BlobStore:
-    return BlobStore(settings.TRADEINBOX["BLOB_DIR"])
-
-
 def _read_blob(sha256: str) -> bytes:
     try:
-        return _blobs().get(sha256)
+        return blob_store().get(sha256)
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("content not in the blob store") from exc
 
@@ -160,7 +154,7 @@ def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
 def _serve_attachment(attachment: Attachment, inline: bool) -> HttpResponse:
     try:
         # Streamed from disk: a 100 MB drawing must not sit in the web process's memory.
-        handle = _blobs().path(attachment.sha256).open("rb")
+        handle = blob_store().path(attachment.sha256).open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("content not in the blob store") from exc
     # Trust the bytes, not the sender's label: inline only when the sniffed type
