@@ -113,6 +113,15 @@ def _split_single_part(data: bytes) -> Message | None:
     return message
 
 
+def _body_after_headers(data: bytes) -> bytes:
+    """The bytes after the first empty line (RFC 5322 section 2.1), or none."""
+    ends = [(at, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (at := data.find(sep)) >= 0]
+    if not ends:
+        return b""
+    at, length = min(ends)
+    return data[at + length :]
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse one message. ``raw`` is kept untouched by the caller; this only reads it."""
     if not looks_like_email(raw):
@@ -159,9 +168,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
     html_parts: list[str] = []
     attachments: list[Attachment] = []
     if flattened:
-        payload = message.get_payload()
-        raw_body = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
-        text_parts.append(decode_bytes(raw_body, None)[0])
+        # Straight from the bytes: get_payload() would decode with the declared
+        # charset, which a hostile message sets to anything (idna, NUL bytes).
+        text_parts.append(decode_bytes(_body_after_headers(body_bytes), None)[0])
     else:
         _collect_parts(message, text_parts, html_parts, attachments, defects)
     html_body = "\n".join(html_parts) if html_parts else None
