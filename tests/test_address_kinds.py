@@ -196,3 +196,31 @@ def test_subdomains_never_change_the_company(local: str, sub: list[str], name: s
     host = ".".join([*sub, base])
     assert company_domain(f"{local}@{host}") == base
     assert classify_address(f"{local}@{host}").kind in KINDS
+
+
+@pytest.mark.parametrize(
+    ("domain", "registrable"),
+    [
+        # reserved names (RFC 2606, RFC 6761) are not in the Public Suffix List:
+        # the last two labels, not the whole host name
+        ("mx.brightway-lighting.example", "brightway-lighting.example"),
+        ("brightway-lighting.example", "brightway-lighting.example"),
+        ("smtp.eu.acme.test", "acme.test"),
+        ("a.b.invalid", "b.invalid"),
+        ("web.shop.localhost", "shop.localhost"),
+        ("srv.corp.internal", "corp.internal"),  # a private TLD
+        # unchanged: listed suffixes, IP literals, single labels
+        ("mail.buyer.co.uk", "buyer.co.uk"),
+        ("192.0.2.10", "192.0.2.10"),
+        ("[192.0.2.10]", "192.0.2.10"),
+        ("localhost", "localhost"),
+    ],
+)
+def test_registrable_domain_under_unlisted_suffixes(domain: str, registrable: str) -> None:
+    assert registrable_domain(domain) == registrable
+
+
+def test_company_domain_of_a_reserved_tld_host() -> None:
+    assert company_domain("li@mx.brightway-lighting.example") == "brightway-lighting.example"
+    assert company_domain("li@brightway-lighting.example") == "brightway-lighting.example"
+    assert company_domain("x@localhost") is None

@@ -230,10 +230,20 @@ def test_business_mail_mentioning_delivery_is_not_a_bounce(subject: str, body: s
         ("5.1.1", "550", "failed", "User unknown", True, "user_unknown"),
         ("5.2.2", "552", "failed", "Mailbox full", False, "mailbox_full"),
         ("4.4.7", None, "delayed", "retry timeout exceeded", False, "expired"),
-        (None, "550", None, "No such user here", True, "user_unknown"),
+        (
+            None,
+            "550",
+            None,
+            "550 No such user here (in reply to RCPT TO command)",
+            True,
+            "user_unknown",
+        ),
+        # no x.1.x status and no RCPT stage: not proof the mailbox is gone
+        (None, "550", None, "No such user here", False, "filtered"),
         (None, "550", None, "Host or domain name not found", True, "host_unknown"),
         ("5.7.1", "554", None, "rejected: listed at spamhaus", False, "spam"),
-        ("5.2.1", "550", None, "550 5.2.1 User Unknown", True, "user_unknown"),
+        ("5.2.1", "550", None, "550 5.2.1 User Unknown", False, "filtered"),
+        ("5.2.1", "550", None, "after RCPT TO: 550 5.2.1 User Unknown", True, "user_unknown"),
         (
             None,
             "550",
@@ -242,7 +252,15 @@ def test_business_mail_mentioning_delivery_is_not_a_bounce(subject: str, body: s
             False,
             "filtered",
         ),
-        (None, None, None, "用户不存在", True, "user_unknown"),
+        (
+            None,
+            None,
+            None,
+            "RCPT TO:<li@x.cn> 550 用户不存在 (in reply to RCPT TO command)",
+            True,
+            "user_unknown",
+        ),
+        (None, None, None, "用户不存在", False, "filtered"),
         (None, None, None, "送信先のメールボックスが一杯のため", False, "mailbox_full"),
     ],
 )
@@ -288,8 +306,8 @@ def test_sisimai_corpus() -> None:
     if not (root / "labels.csv").is_file():
         pytest.skip("sisimai_bounces corpus absent")
     s = _bench().bench_sisimai(root, verbose=False)
-    assert s["address_right"] / s["bounces"] >= 0.9
-    assert s["hs_right"] / s["hs_total"] >= 0.7
+    assert s["address_right"] / s["bounces"] >= 0.95
+    assert s["hs_right"] / s["hs_total"] >= 0.9
     assert s["kind_right"] / s["kind_total"] >= 0.7
     for path in (root / "maildir" / "not").glob("*.eml"):
         assert detect_bounce(path.read_bytes()).kind is None, path.name
@@ -304,3 +322,325 @@ def test_flufl_corpus() -> None:
     s = _bench().bench_flufl(root, verbose=False)
     assert s["address_right"] / s["bounces"] >= 0.9
     assert s["perm_right"] / s["perm_total"] >= 0.9
+
+
+# --- SMTP stage, reporter and format rules ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        (
+            "host mx.b.com said: 550 5.1.1 <a@b.com>: User unknown (in reply to\n    RCPT TO command)",
+            "RCPT",
+        ),
+        ("said: 550 5.7.1 spam (in reply to end of DATA command)", "DATA"),
+        ("SMTP error from remote mail server after RCPT TO:<a@b.com>:", "RCPT"),
+        ("SMTP error from remote server after RCPT command:", "RCPT"),
+        ("SMTP error from remote mail server after MAIL FROM:<s@x.com>:", "MAIL"),
+        ("SMTP error from remote mail server after end of data:", "DATA"),
+        ("SMTP error from remote mail server after initial connection:", "CONN"),
+        ("mx.b.com did not like our RCPT TO:\n550 5.1.1 unknown", "RCPT"),
+        ("... while talking to mx.b.com.:\n>>> RCPT To:<a@b.com>\n<<< 550 5.1.1 unknown", "RCPT"),
+        (">>> MAIL From:<s@x.com>\n<<< 250 ok\n>>> DATA\n<<< 554 rejected", "DATA"),
+        ("192.0.2.2 does not like recipient.\nRemote host said: 550 no mailbox", "RCPT"),
+        ("550: <a@b.com>: User unknown\n[RCPT_TO]", "RCPT"),
+        ("SMTP:RCPT host 192.0.2.8: 553 5.3.0 No such user here", "RCPT"),
+        # false positives: command words inside addresses and host names
+        ("550 unknown user DATABASE@b.com at mail.rcpt-host.b.com", None),
+        ("User unknown", None),
+    ],
+)
+def test_find_smtp_command(text: str, command: str | None) -> None:
+    from tradeinbox.core.bounce_reasons import find_smtp_command
+
+    assert find_smtp_command(text) == command
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "hard", "reason"),
+    [
+        # refused at MAIL FROM: the sender's domain, not the recipient
+        (
+            dict(
+                status="5.1.7",
+                smtp_code="550",
+                action="failed",
+                diagnostic="SMTP error from remote mail server after MAIL FROM:<s@x.com>:\n"
+                "550 5.1.7 No such domain x.com.",
+            ),
+            False,
+            "sender_rejected",
+        ),
+        # refused at connect/HELO
+        (
+            dict(
+                status=None,
+                smtp_code="550",
+                action="failed",
+                diagnostic="Connected to 192.0.2.1 but my name was rejected.\n550 host unknown",
+            ),
+            False,
+            "blocked",
+        ),
+        # a local delivery program failing (X-Unix) says nothing about the address
+        (
+            dict(
+                status="5.1.1",
+                smtp_code=None,
+                action="failed",
+                diagnostic='procmail: Couldn\'t create "/var/spool/mail/neko": No such user',
+                diagnostic_type="x-unix",
+            ),
+            False,
+            "mailer_error",
+        ),
+        # explicit recipient-preference words beat a careless 5.1.1 (Facebook)
+        (
+            dict(
+                status="5.1.1",
+                smtp_code="550",
+                action="failed",
+                diagnostic="550 5.1.1 RCP-P2 Refused due to recipient preferences",
+            ),
+            False,
+            "filtered",
+        ),
+        # Google Groups' guess is not proof
+        (
+            dict(
+                status=None,
+                smtp_code=None,
+                action="failed",
+                diagnostic="the group you tried to contact (sales) may not exist, or you may "
+                "not have permission to post messages to the group",
+            ),
+            False,
+            "undefined",
+        ),
+        # RFC 7504 521: the host does not accept mail at all
+        (
+            dict(
+                status="5.3.2",
+                smtp_code="521",
+                action="failed",
+                diagnostic="521 5.3.2 <a@b.example>: host does not receive any mail",
+            ),
+            True,
+            "not_accept",
+        ),
+        # Exim's null MX (RFC 7505) wording
+        (
+            dict(
+                status=None,
+                smtp_code=None,
+                action="failed",
+                diagnostic="a@b.example\n    an MX or SRV record indicated no SMTP service",
+            ),
+            True,
+            "not_accept",
+        ),
+        # the recipient's own directory, whatever the stage
+        (
+            dict(
+                status=None,
+                smtp_code=None,
+                action="failed",
+                diagnostic="User Li (li@b.com) not listed in Domino Directory",
+            ),
+            True,
+            "user_unknown",
+        ),
+        (
+            dict(
+                status=None,
+                smtp_code="554",
+                action="failed",
+                diagnostic="mail.local: unknown user: li\n554 <li@b.com>... Service unavailable",
+            ),
+            True,
+            "user_unknown",
+        ),
+        # Microsoft 365 directory-based edge blocking, at RCPT TO
+        (
+            dict(
+                status="5.4.1",
+                smtp_code="550",
+                action="failed",
+                diagnostic="550 5.4.1 [li@b.com]: Recipient address rejected: Access denied",
+                context="(in reply to RCPT TO command)",
+            ),
+            True,
+            "user_unknown",
+        ),
+        # "User unknown" after DATA under a 5.2.x mailbox status: a carrier's filter
+        (
+            dict(
+                status="5.2.0",
+                smtp_code="550",
+                action="failed",
+                diagnostic="550 Unknown user li@docomo.example",
+                context=">>> DATA\n<<< 550 Unknown user li@docomo.example",
+            ),
+            False,
+            "filtered",
+        ),
+        ("sender rejected", False, "sender_rejected"),
+        # x.1.1 with a temporary reply stays soft, even for "user unknown"
+        (
+            dict(
+                status="4.1.1",
+                smtp_code="450",
+                action="failed",
+                diagnostic="450 4.1.1 <a@b.com>: Recipient address rejected: User unknown "
+                "(in reply to RCPT TO command)",
+            ),
+            False,
+            "user_unknown",
+        ),
+    ],
+)
+def test_stage_and_reporter_rules(kwargs, hard: bool, reason: str) -> None:
+    if isinstance(kwargs, str):
+        kwargs = dict(
+            status="5.1.0",
+            smtp_code="550",
+            action="failed",
+            diagnostic=f"550 5.1.0 <x@ses.example> {kwargs}",
+        )
+    c = classify_failure(**kwargs)
+    assert (c.hard, c.reason) == (hard, reason), c.evidence
+    assert c.evidence
+
+
+MULTI_LINE = b"""From: MAILER-DAEMON@mx.seller.com
+To: anna@seller.com
+Subject: Delivery status notification: failed
+
+    Hi!
+
+    This is the MAILER-DAEMON, please DO NOT REPLY to this email.
+
+    An error has occurred while attempting to deliver a message for
+    the following list of recipients:
+
+gone@buyer.example: 550 5.1.1 <gone@buyer.example>: Recipient address rejected: User unknown
+full@buyer.example: 552 5.2.2 <full@buyer.example>: Recipient address rejected: Mailbox full
+
+    Below is a copy of the original message:
+
+From: anna@seller.com
+To: gone@buyer.example, full@buyer.example
+Subject: Offer
+Message-ID: <offer-9@seller.com>
+
+hi
+"""
+
+
+def test_one_line_per_recipient_keeps_each_reason() -> None:
+    r = detect_bounce(MULTI_LINE)
+    by = {x.address: x for x in r.recipients}
+    assert set(by) == {"gone@buyer.example", "full@buyer.example"}
+    assert by["gone@buyer.example"].hard and by["gone@buyer.example"].reason == "user_unknown"
+    assert not by["full@buyer.example"].hard
+    assert by["full@buyer.example"].reason == "mailbox_full"
+    assert r.original_message_id == "offer-9@seller.com"
+
+
+def test_cr_only_newlines_parse_like_lf() -> None:
+    cr = MULTI_LINE.replace(b"\n", b"\r")
+    assert {x.address: x.hard for x in detect_bounce(cr).recipients} == {
+        x.address: x.hard for x in detect_bounce(MULTI_LINE).recipients
+    }
+
+
+SES = b"""From: SES <no-reply@sns.amazonaws.com>
+To: anna@seller.com
+Subject: AWS Notification Message
+Content-Type: text/plain; charset=UTF-8
+
+{"notificationType":"Bounce","bounce":{"bounceType":"%s","bounceSubType":"General","bouncedRe
+ cipients":[{"emailAddress":"li@buyer.example","action":"failed","status":"%s","diagnosticCode":"smtp; %s"}]},"mail":{"source":"anna@seller.com","sourceArn":"arn:aws:ses:us-west-2:1:identity/anna@seller.com","destination":["li@buyer.example"]}}
+
+--
+unsubscribe: https://sns.example/unsubscribe.html?SubscriptionArn=arn:x&Endpoint=anna@seller.com
+"""
+
+
+def test_ses_json_notification() -> None:
+    hard = detect_bounce(SES % (b"Permanent", b"5.1.1", b"550 5.1.1 user unknown"))
+    assert hard.kind == "dsn" and hard.failed_addresses == ["li@buyer.example"]
+    assert hard.recipients[0].hard and hard.recipients[0].status == "5.1.1"
+    soft = detect_bounce(SES % (b"Transient", b"5.2.2", b"552 5.2.2 mailbox full"))
+    assert soft.failed_addresses == ["li@buyer.example"]
+    assert not soft.recipients[0].hard and not soft.recipients[0].permanent
+    delivered = (
+        b"From: SES <no-reply@sns.amazonaws.com>\nTo: anna@seller.com\nSubject: AWS Notification"
+        b'\n\n{"notificationType":"Delivery","delivery":{"recipients":["li@buyer.example"]}}\n'
+    )
+    r = detect_bounce(delivered)
+    assert r.delivered == ["li@buyer.example"] and r.recipients == []
+
+
+def test_bounce_rewrapped_by_a_gateway_uses_the_inner_report() -> None:
+    inner = DSN_TWO.replace(b"anna@seller.com", b"gw@seller.com")
+    raw = (
+        b"From: Mail Delivery Subsystem <MAILER-DAEMON@gw.seller.com>\nTo: anna@seller.com\n"
+        b"Subject: Returned mail: User unknown\n"
+        b'Content-Type: multipart/mixed; boundary="O"\n\n--O\nContent-Type: text/plain\n\n'
+        b"----- The following addresses had permanent delivery errors -----\n\n"
+        b"--O\nContent-Type: message/rfc822\n\n" + inner + b"\n--O--\n"
+    )
+    r = detect_bounce(raw)
+    assert r.kind == "bounce"
+    assert {x.address: x.hard for x in r.recipients} == {
+        "gone@buyer.com.br": True,
+        "busy@buyer.com.br": False,
+    }
+    assert any(e.rule == "bounce.nested" for e in r.evidence)
+
+
+def test_multipart_with_unfolded_boundary_is_still_read() -> None:
+    # the boundary parameter sits on its own unindented line, so the parser cannot split
+    raw = b"""From: post_master@vtext.example.com
+To: anna@seller.com
+Subject: Re:Offer
+Content-Type: multipart/mixed; boundary="A"
+
+--A
+Content-Type: multipart/alternative;
+boundary="B"
+
+--B
+Content-Type: text/plain; charset=us-ascii
+
+Error: Invalid user address
+
+Error message below:
+550 - Requested action not taken: no such user here
+
+Message details:
+  RCPT TO: 5550100@vtext.example.com
+
+--B--
+
+--A--
+"""
+    r = detect_bounce(raw)
+    assert r.kind == "bounce" and r.failed_addresses == ["5550100@vtext.example.com"]
+
+
+def test_quoted_local_part_is_one_address() -> None:
+    raw = b"""From: MAILER-DAEMON@mx.seller.com (Mail Delivery System)
+To: anna@seller.com
+Subject: Undelivered Mail Returned to Sender
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<"li..ming"@buyer.example>: host mx.buyer.example[192.0.2.2] said:
+    550 5.1.1 <"li..ming"@buyer.example>... User Unknown (in reply to RCPT TO command)
+"""
+    r = detect_bounce(raw)
+    assert r.failed_addresses == ['"li..ming"@buyer.example'] and r.recipients[0].hard

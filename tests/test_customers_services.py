@@ -150,3 +150,39 @@ def test_pools_visibility_and_idle_return(deal):
     assert services.return_idle_to_pool(days=30) == 1
     company.refresh_from_db()
     assert company.owner is None
+
+
+def test_company_named_from_the_registrable_part_of_an_unlisted_suffix(tmp_path):
+    """``.example`` is not in the Public Suffix List: the company is "Brightway Lighting"
+    (from ``brightway-lighting.example``), not "Mx" (from the host ``mx.``)."""
+    from tests.customers_mail import email
+
+    User.objects.create_user("li", email=OWN, password="x" * 12)
+    mails = {
+        "01.eml": email(
+            "Tom Reed <tom@mx.brightway-lighting.example>",
+            f"Li Wei <{OWN}>",
+            "Inquiry: LED panels",
+            "Please quote 500 LED panels, CIF Hamburg.",
+            msgid="bw-1",
+        ),
+        "02.eml": email(
+            "Ann Reed <ann@brightway-lighting.example>",
+            f"Li Wei <{OWN}>",
+            "Re: Inquiry: LED panels",
+            "Also 200 downlights.",
+            hours=2,
+            msgid="bw-2",
+        ),
+    }
+    summary = Importer().import_paths([write_mail(tmp_path / "bw", mails)])
+    services.analyse_messages(summary.new_message_ids)
+    company = Company.objects.get(domains__domain="brightway-lighting.example")
+    assert company.name == "Brightway Lighting"
+    assert not Company.objects.filter(name="Mx").exists()
+    assert {
+        a.person.company_id
+        for a in EmailAddress.objects.filter(
+            address__in=["tom@mx.brightway-lighting.example", "ann@brightway-lighting.example"]
+        )
+    } == {company.pk}

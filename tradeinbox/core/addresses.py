@@ -22,6 +22,7 @@ Suffix List bundled with ``tldextract``, used offline (no network fetch, no cach
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -200,14 +201,28 @@ def split_email(email: str) -> tuple[str, str]:
 def registrable_domain(domain: str) -> str:
     """The domain a company registers: ``mail.buyer.co.uk`` -> ``buyer.co.uk``.
 
-    Falls back to the domain itself for names the Public Suffix List does not cover
-    (IP literals, ``localhost``, made-up TLDs).
+    Under a suffix the Public Suffix List does not list - the reserved names of RFC 2606
+    and RFC 6761 (``.example``, ``.test``, ``.invalid``, ``.localhost``) and private TLDs
+    (``.internal``, ``.lan``) - the last two labels: ``mx.acme.example`` -> ``acme.example``,
+    one label under the TLD being the nearest thing to a registration there. IP literals
+    and single labels (``localhost``) come back as they are.
     """
     domain = domain.lower().strip(".").strip("[]")
     parts = _EXTRACT(domain)
     if parts.domain and parts.suffix:
         return f"{parts.domain}.{parts.suffix}"
+    labels = domain.split(".")
+    if len(labels) > 2 and all(labels) and not _is_ip_literal(domain):
+        return ".".join(labels[-2:])
     return domain
+
+
+def _is_ip_literal(domain: str) -> bool:
+    try:
+        ipaddress.ip_address(domain.removeprefix("ipv6:"))
+    except ValueError:
+        return False
+    return True
 
 
 def _in_set(domain: str, registrable: str, values: Iterable[str] | frozenset[str]) -> str | None:

@@ -13,6 +13,12 @@ gateway never retires a real contact. This is the taxonomy of the sisimai projec
 "hardbounce" flag (userunknown, hostunknown, hasmoved, notaccept) restated in our words.
 
 A *temporary* failure (4.x.x status, 4xx reply, Action: delayed) is never hard.
+
+"User unknown" is hard only with a source that can know it: an x.1.x status, a refusal
+at RCPT TO (the SMTP stage is read from Postfix, Exim, Sendmail, qmail ... wording), or
+the recipient's own directory or local delivery agent. The same words after DATA or with
+no stage at all are often a content or carrier filter ("filtered", soft), and a refusal
+at MAIL FROM, HELO or connect is about the sender, never the recipient.
 """
 
 from __future__ import annotations
@@ -37,11 +43,24 @@ def _rx(*phrases: str) -> re.Pattern[str]:
 # unknown; generic words ("rejected", "denied") come last.
 REASON_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
+        # The recipient's own rules refused the message: the mailbox exists (sisimai's
+        # "filtered" phrases). Before user_unknown: Facebook answers "5.1.1 ... Refused due
+        # to recipient preferences" for a live account.
+        "filtered",
+        _rx(
+            r"recipient preferences|refuses? to (?:receive|accept) (?:this |your )?mail",
+            r"user rejects?|rejected due to user rules|blocked by the recipient",
+            r"only accepting mail from specific|has restricted sms e-?mail",
+            r"account is protected by|message filtered",
+        ),
+    ),
+    (
         "sender_rejected",
         _rx(
             r"domain of sender address|sender address (?:rejected|unknown|invalid)",
             r"sender (?:domain|address) (?:does not exist|must exist|must resolve|unknown)",
             r"sender (?:verify|verification) failed|address not verified|is not verified",
+            r"\bsender (?:was )?rejected\b|envelope from (?:was )?rejected",
         ),
     ),
     (
@@ -88,6 +107,7 @@ REASON_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"domain (?:does not|doesn't) (?:receive|accept) (?:e-?)?mail",
             r"(?:could not|couldn't|can't|cannot) find (?:a |any )?mail exchanger",
             r"no mail exchanger|name service error for \S+ type=mx",
+            r"indicated no smtp service|null mx",
         ),
     ),
     (
@@ -99,12 +119,16 @@ REASON_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"domain (?:does not|doesn't) exist|domain (?:must|should) exist",
             r"name or service not known|nxdomain|unrout(?:e)?able (?:address|domain)",
             r"no (?:valid )?mx (?:record|host)|mx (?:record )?(?:lookup|not found)",
-            r"invalid domain|domain (?:is )?invalid|域名不存在|ドメイン(?:が)?(?:存在しない|不明)",
+            r"invalid domain|domain (?:is )?invalid|illegal host|域名不存在|ドメイン(?:が)?(?:存在しない|不明)",
         ),
     ),
     (
         "user_unknown",
         _rx(
+            # Microsoft 365 directory-based edge blocking: the recipient is not in the
+            # tenant's directory (answered at RCPT TO with a 5.4.1 status).
+            r"recipient address rejected: access denied",
+            r"recipient name is not recognized",
             r"(?:user|recipient|mailbox|address|account|addressee|alias|person|name)"
             r" (?:is )?(?:unknown|not (?:known|found|exist|listed)|invalid|inexistent|"
             r"does ?n[o']t exist|not present|unavailable|not valid|nonexist)",
@@ -114,7 +138,9 @@ REASON_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"(?:not a|no) valid (?:recipient|mailbox|user|account)",
             r"(?:user|recipient|mailbox|account|address)(?: \S+)? does(?: not|n't) exist",
             r"no (?:mailbox|account|user) (?:here )?(?:by that name|found)",
-            r"(?:does(?: not|n't| ?nt)|not) (?:exist|have an? (?:\S+ )?account)",
+            # not "may not exist" (Google Groups: "may not exist, or you may not have
+            # permission to post"): a guess is no proof
+            r"(?:does(?: not|n't| ?nt)|(?<!may )(?<!might )not) (?:exist|have an? (?:\S+ )?account)",
             r"(?:account|address|mailbox|user)\b[^.\n]{0,40}\bdoes(?: not|n't) exist",
             r"no one (?:at|by) this address|is not a (?:known|valid) user",
             r"recipient ?not ?found|recipnotfound|resolver\.adr|badrcptto|validrcptto",
@@ -127,7 +153,7 @@ REASON_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"utente (?:sconosciuto|inesistente)|inesistente",
             r"unbekannt|existiert nicht|nicht gefunden",
             r"пользовател\w* не (?:найден|существует)|нет такого|не существует",
-            r"存在しない|存在しません|宛先不明|宛先が見つかりません|ユーザ(?:ー)?(?:が)?(?:い|存在)",
+            r"存在しない(?!か)|存在しません|宛先不明|宛先が見つかりません|ユーザ(?:ー)?(?:が)?(?:い|存在)",
             r"用户不存在|收件人不存在|地址不存在|邮箱不存在|帐号不存在|账号不存在|查无此人|无此用户",
             r"用戶不存在|帳號不存在",
         ),
@@ -199,13 +225,62 @@ STATUS_REASONS = {
 }
 
 
-# Reasons whose words are too vague to override an explicit status code.
-_GENERIC = frozenset({"blocked", "policy", "filtered", "rejected", "network", "expired"})
-_AFTER_DATA = re.compile(
-    r"(?:in reply to|after|response to|did not like our) (?:the )?(?:end of |final )?data\b|"
-    r"after end of data",
+# Patterns from "expired" on are too vague to override an explicit status code.
+_GENERIC_FROM = [reason for reason, _ in REASON_PATTERNS].index("expired")
+# RFC 7504: 521 "host does not accept mail", 556 "domain does not accept mail".
+_NOT_ACCEPT_REPLIES = frozenset({"521", "556"})
+# Which SMTP command a refusal answered (RFC 5321 section 3.3). A recipient refused at
+# RCPT TO is an address verdict; one refused after DATA was accepted as an address and
+# then turned away for its content; one refused at MAIL FROM / HELO / connect says
+# nothing about the recipient at all. MTAs word this differently:
+_CMD = r"(?:RCPT(?:\s+TO)?|MAIL(?:\s+FROM)?|DATA|HELO|EHLO|STARTTLS)\b"
+_COMMAND_RE = re.compile(
+    rf"in\s+reply\s+to\s+(?:the\s+)?(?:end\s+of\s+)?(?P<a>{_CMD})"  # Postfix
+    rf"|after\s+(?:pipelined\s+|the\s+)?(?:end\s+of\s+)?(?P<b>{_CMD}|initial\s+connection)"  # Exim
+    rf"|did\s+not\s+like\s+our\s+(?P<c>{_CMD})"  # OpenSMTPD, DragonFly
+    rf"|^[ \t]*>>>\s+(?P<d>{_CMD})"  # Sendmail, Courier transcripts
+    r"|said:?\s+\d{3}\s+for\s+(?P<e>RCPT|MAIL|DATA)"  # qmail
+    r"|\[(?P<f>RCPT|MAIL|DATA)_?(?:TO|FROM)?\]|\bSMTP:(?P<g>RCPT|MAIL|DATA)\b"  # Yahoo, others
+    r"|(?P<rcpt>does\s+not\s+like\s+recipient|most\s+progress\s+was\s+RCPT)"  # qmail
+    r"|(?P<mail>does\s+not\s+like\s+sender|but\s+sender\s+was\s+rejected)"  # qmail
+    r"|(?P<data>failed\s+after\s+I\s+sent\s+the\s+message)"  # qmail
+    r"|(?P<helo>but\s+my\s+name\s+was\s+rejected|but\s+greeting\s+failed)",  # qmail
+    re.I | re.M,
+)
+# Statements that come from the recipient's own directory, not a relay's guess: the
+# mailbox is not there, whatever SMTP stage the message reached.
+_DIRECTORY_SAYS = re.compile(
+    r"not listed in (?:the )?(?:domino directory|public name (?:&|and) address book)"
+    r"|recipient name is not recognized"
+    # the local delivery agent on the recipient's own mailbox host (sendmail's mail.local,
+    # Postfix local(8): 'unknown user: "name"')
+    r"|\bmail\.local: unknown user|\bunknown user: \"",
     re.I,
 )
+# Stages before RCPT TO: a refusal there is about the sender or the connection.
+_SESSION_STAGES = frozenset({"MAIL", "HELO", "EHLO", "STARTTLS", "CONN"})
+
+
+def find_smtp_command(text: str) -> str | None:
+    """The SMTP command the last quoted refusal in ``text`` answered, or None.
+
+    ``RCPT``, ``DATA``, ``MAIL``, ``HELO``/``EHLO``, ``STARTTLS`` or ``CONN`` (refused
+    at connect). The last one wins: a transcript lists the commands in order.
+    """
+    found: str | None = None
+    for m in _COMMAND_RE.finditer(text):
+        if m.group("rcpt"):
+            found = "RCPT"
+        elif m.group("mail"):
+            found = "MAIL"
+        elif m.group("data"):
+            found = "DATA"
+        elif m.group("helo"):
+            found = "HELO"
+        else:
+            word = next(g for g in m.group("a", "b", "c", "d", "e", "f", "g") if g).upper()
+            found = "CONN" if word.startswith("INITIAL") else word.split()[0]
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,10 +293,16 @@ class Classified:
 
 def reason_from_text(text: str) -> tuple[str, str] | None:
     """``(reason, matched text)`` for the first reason pattern found in ``text``."""
-    for reason, pattern in REASON_PATTERNS:
+    hit = _text_reason(text)
+    return (hit[0], hit[1]) if hit else None
+
+
+def _text_reason(text: str) -> tuple[str, str, bool] | None:
+    """``(reason, matched text, generic)``; generic words never beat a status code."""
+    for i, (reason, pattern) in enumerate(REASON_PATTERNS):
         m = pattern.search(text)
         if m:
-            return reason, m.group(0)
+            return reason, m.group(0), i >= _GENERIC_FROM
     return None
 
 
@@ -244,11 +325,16 @@ def classify_failure(
     action: str | None,
     diagnostic: str,
     context: str = "",
+    command: str | None = None,
+    diagnostic_type: str | None = None,
 ) -> Classified:
     """Decide the reason and hard/soft for one failed recipient, with evidence.
 
     ``diagnostic`` is the text about this recipient; ``context`` the whole human-readable
     report, read when the diagnostic is vague and for the SMTP stage of the refusal.
+    ``command`` is the SMTP command the refusal answered when the caller knows it (else
+    it is looked for in the texts); ``diagnostic_type`` the RFC 3464 Diagnostic-Code type
+    (``smtp``, ``x-unix`` ...).
     """
     evidence: list[Evidence] = []
     action = (action or "").lower()
@@ -264,28 +350,31 @@ def classify_failure(
                 f"reply={smtp_code or '-'})",
             )
         )
-    text_hit = reason_from_text(diagnostic)
-    if context and (text_hit is None or text_hit[0] in _GENERIC):
-        wider = reason_from_text(context)
-        if wider and wider[0] not in _GENERIC:
+    text_hit = _text_reason(diagnostic)
+    if context and (text_hit is None or text_hit[2]):
+        wider = _text_reason(context)
+        if wider and not wider[2]:
             text_hit = wider
     status_reason = None
     if status and status[0] in "45":
         status_reason = STATUS_REASONS.get(status.split(".", 1)[1])
+    if status_reason is None and smtp_code in _NOT_ACCEPT_REPLIES and not temporary:
+        status_reason = "not_accept"
     if (
         text_hit
-        and text_hit[0] not in _GENERIC
+        and not text_hit[2]
         and not (status_reason in HARD_REASONS and text_hit[0] in HARD_REASONS)
     ):
         # Explicit words ("mailbox full", "user unknown") beat a status code that many
-        # servers set carelessly (5.2.1 "User Unknown", 5.1.1 "too many recipients").
+        # servers set carelessly (5.1.1 "mailbox full", 5.1.1 "recipient preferences").
         reason = text_hit[0]
         evidence.append(
             Evidence("bounce.reason.text", 0.7, f"diagnostic says {text_hit[1]!r} -> {reason}")
         )
     elif status_reason:
         reason = status_reason
-        evidence.append(Evidence("bounce.reason.status", 0.8, f"status {status} -> {reason}"))
+        code = status if status and status[0] in "45" else smtp_code
+        evidence.append(Evidence("bounce.reason.status", 0.8, f"status {code} -> {reason}"))
     elif text_hit:
         reason = text_hit[0]
         evidence.append(
@@ -293,19 +382,18 @@ def classify_failure(
         )
     else:
         reason = "undefined"
-    if (
-        reason == "user_unknown"
-        and status_reason != "user_unknown"
-        and _AFTER_DATA.search(diagnostic + "\n" + context[:4000])
-    ):
-        # The recipient was accepted at RCPT TO and refused only after the content was
-        # seen: a content filter speaking, not proof that the mailbox is gone.
-        reason = "filtered"
-        evidence.append(
-            Evidence("bounce.reason.after_data", 0.6, "refused after DATA, not at RCPT TO")
-        )
     if reason == "host_unknown" and status and status.startswith("5.4.") and text_hit is None:
         reason = "network"
+    reason = _stage_rules(
+        reason,
+        status_reason=status_reason,
+        command=command
+        or find_smtp_command(diagnostic)
+        or (find_smtp_command(context) if context else None),
+        diagnostic_type=(diagnostic_type or "").lower(),
+        texts=(diagnostic, context),
+        evidence=evidence,
+    )
     hard = reason in HARD_REASONS and not temporary
     permanent = not temporary
     evidence.append(
@@ -317,3 +405,56 @@ def classify_failure(
         )
     )
     return Classified(reason=reason, hard=hard, permanent=permanent, evidence=evidence)
+
+
+def _stage_rules(
+    reason: str,
+    *,
+    status_reason: str | None,
+    command: str | None,
+    diagnostic_type: str,
+    texts: tuple[str, str],
+    evidence: list[Evidence],
+) -> str:
+    """Demote an address verdict that the SMTP stage or the reporter does not support.
+
+    A hard bounce retires a customer's address, so "the address does not exist" needs a
+    source that can know it: an x.1.x status, a refusal at RCPT TO, or the recipient's
+    own directory. Japanese mobile carriers, several gateways and filters answer "550
+    User unknown" after DATA for mail the recipient's own settings refused; the words
+    alone are not that proof (sisimai classifies the same way: "filtered").
+    """
+    if command:
+        evidence.append(Evidence("bounce.smtp_stage", 0.3, f"refused in reply to {command}"))
+    if diagnostic_type.startswith("x-unix") and reason != "mailbox_full":
+        # A local delivery program (procmail, a pipe) failed after the MTA had accepted
+        # and resolved the address: the program's error, not the address's.
+        evidence.append(
+            Evidence("bounce.reason.mailer", 0.6, "local delivery program error (X-Unix)")
+        )
+        return "mailer_error"
+    if reason not in HARD_REASONS:
+        return reason
+    if command in _SESSION_STAGES:
+        evidence.append(
+            Evidence(
+                "bounce.reason.session",
+                0.6,
+                f"refused at {command}, before any recipient: not about this address",
+            )
+        )
+        return "sender_rejected" if command == "MAIL" else "blocked"
+    if reason != "user_unknown" or status_reason == "user_unknown" or command == "RCPT":
+        return reason
+    if any(t and _DIRECTORY_SAYS.search(t) for t in texts):
+        return reason
+    evidence.append(
+        Evidence(
+            "bounce.reason.after_data" if command == "DATA" else "bounce.reason.unproven",
+            0.6,
+            "refused after DATA, not at RCPT TO: a content filter speaking"
+            if command == "DATA"
+            else "'user unknown' without an x.1.x status or a refusal at RCPT TO",
+        )
+    )
+    return "filtered"

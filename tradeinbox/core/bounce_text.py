@@ -17,7 +17,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesParser, HeaderParser
+from email.parser import BytesParser, HeaderParser, Parser
 from email.policy import compat32
 
 from flufl.bounce import all_failures
@@ -30,7 +30,8 @@ from tradeinbox.core.htmltext import html_to_text
 from tradeinbox.core.message import ParsedMessage
 
 ADDRESS_RE = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    # dot-atom or quoted local part (RFC 5321 4.1.2: "neko....nyaan"@example.org)
+    r"(?:\"[^\"\s@<>\\]{1,64}\"|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
 )
 _DSN_FIELD = re.compile(
@@ -51,6 +52,7 @@ _ORIGINAL_MARK = re.compile(
     r"(?:unsent|undelivered|returned|rejected) message (?:follows|below|headers?)|"
     r"message headers follow|original message header|----- ?original message ?-----|"
     r"-+ ?(?:original|returned) (?:message|mail)|header of (?:the )?original message|"
+    r"below is a copy of the (?:original )?message|"
     r"以下、?元のメール|元のメッセージ|原始邮件|原邮件|原信件)",
     re.I,
 )
@@ -116,10 +118,12 @@ _NON_RECIPIENT_LOCAL = re.compile(
     r"no-?reply|bounces?(?:[+-].*)?|root|nobody)$",
     re.I,
 )
+_LINE_START_ADDRESS = re.compile(r"^\s*[<\"']?(" + ADDRESS_RE.pattern + ")")
 # flufl.bounce logs a traceback before re-raising a detector crash; we catch and move on.
 logging.getLogger("flufl.bounce").addHandler(logging.NullHandler())
 _PARSER = BytesParser(policy=compat32)
 _HEADER_PARSER = HeaderParser(policy=compat32)
+_TEXT_PARSER = Parser(policy=compat32)
 
 
 @dataclass(slots=True)
@@ -177,6 +181,8 @@ _PREFIX = re.compile(r"^(?:smtp|rfc822|x400|sip|mailto)[=:;]|^['\"`]+", re.I)
 def clean_address(value: str) -> str:
     """Lower-case an address found in text, dropping ``smtp=``/quote prefixes and dots."""
     value = value.strip().strip(".").lower()
+    if re.match(r'^"[^"]+"@', value):
+        return value  # a quoted local part keeps its quotes
     while _PREFIX.search(value):
         value = _PREFIX.sub("", value, count=1)
     return value.strip("'\"`")
@@ -267,6 +273,9 @@ def _walk(view: BounceView, part: Message, texts: list[str]) -> None:
             if isinstance(sub, Message):
                 _walk(view, sub, texts)
         return
+    if part.get_content_maintype() == "multipart" and isinstance(payload, str):
+        _walk_unsplit(view, ctype, payload, texts)
+        return
     if ctype in ("text/rfc822-headers", "message/rfc822-headers", "message/global-headers") or (
         part.get_content_maintype() == "message"
     ):
@@ -281,6 +290,20 @@ def _walk(view: BounceView, part: Message, texts: list[str]) -> None:
             return  # the alternative to a text part already read
         else:
             texts.append(text)
+
+
+def _walk_unsplit(view: BounceView, ctype: str, payload: str, texts: list[str]) -> None:
+    """A multipart part the parser could not split, mostly for a boundary parameter on
+    an unfolded line (Verizon's gateway). The first ``--token`` line is the boundary."""
+    m = re.search(r"^--(\S{1,70}?)\s*$", payload, re.M)
+    if m:
+        rebuilt = _TEXT_PARSER.parsestr(
+            f'Content-Type: {ctype}; boundary="{m.group(1)}"\n\n{payload}'
+        )
+        if rebuilt.is_multipart():
+            _walk(view, rebuilt, texts)
+            return
+    texts.append(payload)
 
 
 def _starts_with_headers(text: str) -> bool:
@@ -335,6 +358,8 @@ def view_of(msg: ParsedMessage | Message) -> BounceView:
         view.stdlib = _stdlib_from_parsed(msg)
     _fill_headers(view)
     report = "\n".join(t for t in texts if t)
+    # one newline convention, so ^/$ anchors and blank-line splits work on CR-only mail
+    report = report.replace("\r\n", "\n").replace("\r", "\n")
     report = _cut_original(view, report)
     view.report_text = report
     for chunk in re.split(r"\r?\n[ \t]*\r?\n", report):
@@ -414,8 +439,13 @@ def bounce_score(view: BounceView) -> tuple[float, list[Evidence]]:
     return sum(e.weight for e in ev), ev
 
 
-def candidate_addresses(view: BounceView) -> list[str]:
-    """Addresses the error text names as failed, most likely first."""
+def candidate_addresses(view: BounceView, confirmed: frozenset[str] = frozenset()) -> list[str]:
+    """Addresses the error text names as failed, most likely first.
+
+    ``confirmed``: addresses another detector (flufl.bounce's per-MTA parsers) reports
+    as failed; kept when the text names them even if the returned original does not
+    list them (Bcc, list or alias expansion).
+    """
     excluded = set(view.envelope_recipients) | set(view.original_senders)
     if view.from_address:
         excluded.add(view.from_address)
@@ -438,7 +468,7 @@ def candidate_addresses(view: BounceView) -> list[str]:
                 continue
             found.append(addr)
     if view.original_recipients:
-        both = [a for a in found if a in view.original_recipients]
+        both = [a for a in found if a in view.original_recipients or a in confirmed]
         if both:
             return both
     return found
@@ -454,6 +484,9 @@ def diagnostic_for(view: BounceView, address: str) -> str:
             for nxt in lines[i + 1 : i + 10]:
                 if not nxt.strip() and len(block) > 1:
                     break
+                start = _LINE_START_ADDRESS.match(nxt)
+                if start and start.group(1).lower() != low:
+                    break  # the next recipient's line ("b@x: 552 5.2.2 ...")
                 if ADDRESS_RE.search(nxt) and low not in nxt.lower() and len(block) > 1:
                     break
                 block.append(nxt)

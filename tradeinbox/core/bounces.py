@@ -21,6 +21,7 @@ bounce can be tied to the sent mail.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
@@ -92,7 +93,7 @@ class BounceReport:
 
 
 def detect_bounce(
-    message: ParsedMessage | Message | bytes, *, raw: bytes | None = None
+    message: ParsedMessage | Message | bytes, *, raw: bytes | None = None, _depth: int = 0
 ) -> BounceReport:
     """Classify ``message``. Never raises on odd input.
 
@@ -101,13 +102,15 @@ def detect_bounce(
     every block of a ``message/delivery-status`` part.
     """
     if isinstance(message, bytes):
-        msg: ParsedMessage | Message = _BYTES_PARSER.parsebytes(message)
+        msg: ParsedMessage | Message = _BYTES_PARSER.parsebytes(_lf(message))
     elif raw is not None:
-        msg = _BYTES_PARSER.parsebytes(raw)
+        msg = _BYTES_PARSER.parsebytes(_lf(raw))
     else:
         msg = message
     view = view_of(msg)
-    report = _from_dsn(view) or _from_arf(view) or _from_text(view)
+    report = _from_dsn(view) or _from_arf(view) or _from_ses(view) or _from_text(view)
+    if report is not None and report.kind == "bounce":
+        report = _nested_report(view, report, _depth)
     if report is None:
         auto = detect_autoreply(view.headers, view.report_text)
         if auto is not None:
@@ -127,6 +130,42 @@ def detect_bounce(
                 Evidence("bounce.original_id", 0.5, "Message-ID of the original message")
             )
     return report
+
+
+def _nested_report(view: BounceView, report: BounceReport, depth: int) -> BounceReport:
+    """A gateway that re-wraps a bounce it received (a filter appliance, a forwarder)
+    says little itself; the delivery report it returns as ``message/rfc822`` has the
+    details. Used only when the outer text gives no reason for any recipient."""
+    if depth > 2 or view.stdlib is None:
+        return report
+    if any(r.reason != "undefined" for r in report.recipients):
+        return report
+    for part in view.stdlib.walk():
+        payload = part.get_payload()
+        if part.get_content_type() != "message/rfc822" or not isinstance(payload, list):
+            continue
+        inner = payload[0] if payload and isinstance(payload[0], Message) else None
+        if inner is None or inner.get_content_type() != "multipart/report":
+            continue
+        nested = detect_bounce(inner, _depth=depth + 1)
+        if nested.kind == "dsn" and nested.recipients:
+            outer = {r.address for r in report.recipients}
+            if outer and not outer & {r.address for r in nested.recipients}:
+                continue  # a report about other recipients
+            nested.kind = "bounce"
+            nested.evidence = report.evidence + [
+                Evidence("bounce.nested", 1.0, "details from the delivery report it returns")
+            ]
+            return nested
+    return report
+
+
+def _lf(raw: bytes) -> bytes:
+    """CR-only newlines (old Mac mail stores) as LF, so quoted-printable soft breaks
+    and MIME boundaries parse; CRLF and LF input is left as it is."""
+    if b"\n" not in raw and b"\r" in raw:
+        return raw.replace(b"\r", b"\n")
+    return raw
 
 
 def former_evidence(report: BounceReport, email: str) -> list[Evidence]:
@@ -243,6 +282,7 @@ def _from_dsn(view: BounceView) -> BounceReport | None:
             action=action_s or "failed",
             diagnostic=diag_text,
             context=diagnostic_for(view, address) if len(blocks) > 1 else view.report_text,
+            diagnostic_type=diag.partition(";")[0].strip() if ";" in diag[:20] else None,
         )
         if action_s and action_s not in _FAILED_ACTIONS and not status:
             continue
@@ -322,6 +362,67 @@ def _from_arf(view: BounceView) -> BounceReport | None:
     return report
 
 
+# --- Amazon SES notifications (JSON, mailed by SNS) ----------------------------------
+
+_SES_TYPE = re.compile(r'"notificationType"\s*:\s*"(Bounce|Delivery)"')
+_SES_RECIPIENTS = re.compile(r'"(?:bouncedRecipients|recipients)"\s*:\s*\[(.*?)\]', re.S)
+_SES_ITEM = re.compile(r"\{[^{}]*\}|\"[^\"]+\"")
+_SES_FIELD = r'"{}"\s*:\s*"((?:[^"\\]|\\.)*)"'
+
+
+def _ses_field(text: str, name: str) -> str | None:
+    m = re.search(_SES_FIELD.format(name), text)
+    return m.group(1) if m else None
+
+
+def _from_ses(view: BounceView) -> BounceReport | None:
+    """An SES bounce or delivery notification: the JSON names each recipient, its
+    status and the remote server's reply; ``bounceType`` Transient means soft."""
+    text = re.sub(r"\r?\n ", "", view.report_text)  # undo line folding of the long JSON
+    kind = _SES_TYPE.search(text)
+    lists = _SES_RECIPIENTS.search(text, kind.end()) if kind else None
+    if kind is None or lists is None:
+        return None
+    report = BounceReport(kind="dsn")
+    report.evidence.append(Evidence("bounce.ses", 2.0, "Amazon SES notification (JSON)"))
+    transient = _ses_field(text, "bounceType") == "Transient"
+    for item in _SES_ITEM.findall(lists.group(1)):
+        raw = _ses_field(item, "emailAddress") if item.startswith("{") else item.strip('"')
+        m = ADDRESS_RE.search(raw or "")
+        if not m:
+            continue
+        address = m.group(0).lower()
+        if kind.group(1) == "Delivery":
+            report.delivered.append(address)
+            continue
+        diag = (_ses_field(item, "diagnosticCode") or "").partition(";")
+        diag_text = (diag[2] or diag[0]).strip()
+        status = find_status(_ses_field(item, "status") or "") or find_status(diag_text)
+        classified = classify_failure(
+            status=status,
+            smtp_code=find_smtp_code(diag_text),
+            action="delayed" if transient else (_ses_field(item, "action") or "failed"),
+            diagnostic=diag_text,
+        )
+        report.recipients.append(
+            RecipientStatus(
+                address=address,
+                hard=classified.hard,
+                permanent=classified.permanent,
+                reason=classified.reason,
+                action="delayed" if transient else "failed",
+                status=status,
+                smtp_code=find_smtp_code(diag_text),
+                diagnostic=diag_text[:1000],
+                evidence=classified.evidence,
+            )
+        )
+    if not report.recipients and not report.delivered:
+        return None
+    report.diagnostic = "\n".join(r.diagnostic for r in report.recipients)[:2000]
+    return report
+
+
 # --- Non-standard bounces --------------------------------------------------------------
 
 
@@ -345,9 +446,9 @@ def _from_text(view: BounceView) -> BounceReport | None:
         addresses = failed_header
         source = "X-Failed-Recipients header (Exim)"
     else:
-        addresses = candidate_addresses(view)
-        source = "addresses named in the error text"
         flufl = flufl_perm | flufl_temp
+        addresses = candidate_addresses(view, frozenset(flufl))
+        source = "addresses named in the error text"
         if flufl and (not addresses or (flufl < set(addresses) and FLUFL_NARROWS)):
             # flufl's per-MTA detectors are more precise than "every address in the text"
             addresses = [a for a in addresses if a in flufl] or sorted(flufl)
@@ -358,6 +459,10 @@ def _from_text(view: BounceView) -> BounceReport | None:
     for addr in addresses:
         diag = diagnostic_for(view, addr)
         status = find_status(diag)
+        if status is None and len(addresses) == 1:
+            # one recipient: a status quoted anywhere in the report is about it (Gmail
+            # puts "550 5.1.1 ..." under "The error that the other server returned")
+            status = find_status(view.report_text[:6000])
         code = find_smtp_code(diag)
         action = "delayed" if addr in flufl_temp and addr not in flufl_perm else None
         if action is None and view.is_warning:

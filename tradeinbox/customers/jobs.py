@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tradeinbox.customers import services
 from tradeinbox.worker.jobs import job_kind
 
@@ -19,7 +21,9 @@ def analyse_new_messages(payload: dict) -> dict:
     return result
 
 
-@job_kind("customers.return_idle_to_pool")
+# Periodic: the worker runs it every hour (idle periods are counted in days, so an hour
+# late is nothing) and after every restart.
+@job_kind("customers.return_idle_to_pool", every=timedelta(hours=1))
 def return_idle_to_pool(payload: dict) -> dict:
     """Payload ``{"days": N}`` (optional; default the POOL_RETURN_DAYS setting)."""
     return {"returned": services.return_idle_to_pool(days=payload.get("days"))}

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from django.db import close_old_connections
 
-from tradeinbox.worker.jobs import claim_next, handlers, run_job, worker_name
+from tradeinbox.worker.jobs import claim_next, ensure_periodic, handlers, run_job, worker_name
 
 log = logging.getLogger(__name__)
+
+#: How often a running worker re-checks that every periodic kind has a pending row.
+PERIODIC_CHECK_SECONDS = 300.0
 
 # Services are ticked between jobs (outbox, schedules, mail sync). An app registers a
 # factory ``factory(worker) -> object with tick() -> bool and stop()`` from its jobs module.
@@ -30,6 +34,7 @@ class Worker:
         self.stopping = threading.Event()
         self.exit_when_idle = False
         self.services: list = []
+        self._periodic_checked = float("-inf")
 
     def install_signal_handlers(self) -> None:
         def stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
@@ -42,6 +47,7 @@ class Worker:
     def run_once(self) -> bool:
         """Run one due job; False if there was none."""
         close_old_connections()
+        self._ensure_periodic()
         busy = False
         for service in self.services:
             try:
@@ -54,6 +60,21 @@ class Worker:
         log.info("worker %s: running %s", self.name, job)
         run_job(job)
         return True
+
+    def _ensure_periodic(self) -> None:
+        """Bootstrap periodic kinds at start, then now and then (a crash between a job
+        row and its successor cannot happen, but a row can be deleted by hand). A
+        drain-and-exit run (tests, one-off CLI) starts no schedule."""
+        if self.exit_when_idle:
+            return
+        if time.monotonic() - self._periodic_checked < PERIODIC_CHECK_SECONDS:
+            return
+        self._periodic_checked = time.monotonic()
+        try:
+            for job in ensure_periodic():
+                log.info("worker %s: scheduled periodic %s", self.name, job)
+        except Exception:  # noqa: BLE001 - the database may be briefly away; retry later
+            log.exception("worker %s: could not check periodic jobs", self.name)
 
     def run_forever(self, *, exit_when_idle: bool = False) -> None:
         log.info("worker %s started", self.name)
