@@ -94,6 +94,44 @@ def test_attached_in_quoted_earlier_message_does_not_count():
     assert "attachment.missing" not in rules(d)
 
 
+def test_attached_in_a_notes_forward_or_pasted_header_does_not_count():
+    notes = GOOD_BODY + (
+        "---------------------- Forwarded by Ann Lee/HOU/ECT on 04/16/2001 09:13 AM"
+        " ---------------------------\n\n\nTushar Dhruv\n04/05/2001 10:57 AM\n"
+        "To:\tPaul Ybarbo/NA/Enron@Enron\n\nSubject:\tPrior report\n\n"
+        "Paul:\n\nFor your reference are the attached two files.\n"
+    )
+    assert "attachment.missing" not in rules(draft(body_text=notes))
+    pasted = with_sentence(
+        "Delete this mail if you get it:\n\nFrom:    Raf Alam\n \nSubject:    HI\n \n"
+        "Attached file:    GONE.SCR"
+    )
+    assert "attachment.missing" not in rules(draft(body_text=pasted))
+
+
+FORWARDED = (
+    "\n-----Original Message-----\nFrom: Ada Okafor\nSent: Monday, October 01, 2001 3:22 PM\n"
+    "To: Lily Chen\nSubject: RFQ 4471\n\nWe need 500 pieces by June.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Please see the attached email below.", "As per attached below, the buyer needs 500 pcs.",
+     "See the attached message from the forwarder."],
+)  # fmt: skip
+def test_attached_meaning_the_mail_below(sentence):
+    # "attached" points at the mail pasted underneath: silent when one follows ...
+    assert "attachment.missing" not in rules(draft(body_text=with_sentence(sentence) + FORWARDED))
+    # ... but a real missing attachment when nothing follows.
+    assert "attachment.missing" in rules(draft(body_text=with_sentence(sentence)))
+
+
+def test_attached_file_in_a_reply_with_history_still_counts():
+    body = with_sentence("Attached are the notes from the meeting.") + FORWARDED
+    assert "attachment.missing" in rules(draft(body_text=body))
+
+
 @pytest.mark.parametrize(
     "sentence",
     ["The label is attached to each carton.", "We are attached to quality.",
@@ -255,6 +293,28 @@ def test_spelling_flags_typos_not_codes_names_urls():
     assert "receive" in found["spelling"][0].fix
 
 
+def test_spelling_accepts_british_prefixed_and_inflected_forms():
+    # Real Enron false positives: British spellings, "re-" words, regular inflections.
+    sentence = ("The organisation's privatisation and the renegotiations were analysed; "
+                "costs are expensed. We recieve colour samples at the centre.")  # fmt: skip
+    d = draft(body_text=with_sentence(sentence))
+    words = {d.body_text[f.start : f.end] for f in rules(d).get("spelling", [])}
+    assert words == {"recieve"}
+
+
+def test_segments_cut_text_at_finding_spans():
+    from tradeinbox.core.writing.lint import Finding, segments
+
+    found = [Finding("a", "warning", 2, 6, "", ""), Finding("b", "error", 4, 8, "", ""),
+             Finding("c", "info", None, None, "", ""), Finding("d", "info", 9, 99, "", "")]  # fmt: skip
+    pieces = segments("0123456789", found)
+    assert "".join(p.text for p in pieces) == "0123456789"
+    assert [(p.text, p.findings, p.severity) for p in pieces] == [
+        ("01", (), ""), ("23", (0,), "warning"), ("45", (0, 1), "error"),
+        ("67", (1,), "error"), ("8", (), ""), ("9", (3,), "info"),
+    ]  # fmt: skip
+
+
 def test_spelling_spanish():
     body = "Estimado Sr. García:\n\nLe envío la ofreta con el precio del pedido y el plazo de entrega de las máquinas.\n\n¿Podría confirmarlo?\n\nSaludos cordiales,\nLily\n"
     found = rules(draft(body_text=body))
@@ -286,6 +346,9 @@ def test_reply_all_to_many_and_outside_domains():
     colleagues = [BUYER, Address("", "boss@sunrise-tools.cn")]
     assert "recipients.reply_all" not in rules(draft(to=colleagues, in_reply_to="<a@b>"))
     assert "recipients.reply_all" not in rules(draft(to=mixed))  # a new mail, not a reply
+    # The buyer's personal gmail in Cc (as the recipient recommendation does) is no company.
+    personal = draft(to=[BUYER], cc=[Address("Ada", "ada.okafor77@gmail.com")], in_reply_to="<a@b>")
+    assert "recipients.reply_all" not in rules(personal)
 
 
 def test_second_mail_to_same_person_today():
@@ -295,6 +358,10 @@ def test_second_mail_to_same_person_today():
     assert "recipients.second_today" in rules(draft(send_at=now), ctx)
     ctx.recent_sends = [RecentSend("ada@buyer-co.com", now - timedelta(days=1))]
     assert "recipients.second_today" not in rules(draft(send_at=now), ctx)
+    # A zone known only from past Date offsets ("UTC+05:30") is a fixed offset, not IANA.
+    ctx.recent_sends = [RecentSend("ada@buyer-co.com", now - timedelta(hours=3))]
+    ctx.recipient_facts = {"ada@buyer-co.com": RecipientFacts(past_utc_offsets=[330, 330])}
+    assert "recipients.second_today" in rules(draft(send_at=now), ctx)
 
 
 def test_former_bounced_and_disposable_addresses():
@@ -365,3 +432,17 @@ def test_draft_from_parsed_and_cli_json(tmp_path, capsys):
     missing = [f for f in data["findings"] if f["rule"] == "attachment.missing"]
     assert missing and set(missing[0]) >= {"rule", "severity", "start", "end", "message", "fix"}
     assert d.body_text[missing[0]["start"] : missing[0]["end"]] == "Please find attached"
+
+
+def test_signature_is_the_senders_name_over_short_lines():
+    from tradeinbox.core.writing.signature import find_signature
+
+    text = "Dear Teb,\n\nThe file is updated.\n\nHave a great day!!\n\nZakiyyah\nxt 58146\n"
+    span = find_signature(text, ["zakiyyah"])
+    assert span is not None and text[span[0] :].startswith("Zakiyyah")
+    # Longer lines under the name are text, not a signature block.
+    long_tail = (
+        "Dear Teb,\n\nZakiyyah\nwill send the revised spreadsheet with the new numbers.\nOk?\n"
+    )
+    span = find_signature(long_tail, ["zakiyyah"])
+    assert span is None or not long_tail[span[0] :].startswith("Zakiyyah")

@@ -151,3 +151,68 @@ def test_values_are_rendered_verbatim_never_evaluated(value):
     if value.strip():
         assert out.body.strip() == f"[{value}]".strip()
     assert not re.search(r"__class__|Undefined", out.body) or "__class__" in value
+
+
+def test_template_variables_lists_what_a_template_reads():
+    from tradeinbox.core.writing.templates import template_variables
+
+    t = load_builtin("order_confirmation")
+    names = template_variables(t.subject, t.body)
+    assert {"deal.po_no", "deal.items", "salutation", "signature"} <= set(names)
+    assert not any(n.startswith(("item.", "loop")) for n in names)  # loop variables
+    assert template_variables("{{ deal.x.y }}", "{% set a = 1 %}{{ a }}{{ deal.x }}") == [
+        "deal.x.y"
+    ]
+    with pytest.raises(TemplateProblem):
+        template_variables("{% if %}", "")
+
+
+def test_apply_values_types_and_reports_bad_input():
+    from tradeinbox.core.writing.context import apply_values, variable_kind
+
+    assert [variable_kind(n) for n in ("deal.eta", "deal.production_percent", "deal.answers",
+            "deal.items", "deal.po_no", "sender.company.city", "salutation", "person.full_name",
+            "deal.nope")] == ["date", "int", "list", "items", "text", "text", "", "", ""]  # fmt: skip
+    ctx = context(deal=Deal())
+    problems = apply_values(ctx, {
+        "deal.eta": "2025-12-01", "deal.items": "XR-200 | 500 | pcs | 9.20\n\n", "deal.po_no": "",
+        "deal.production_percent": "sixty", "deal.valid_until": "30/11/2025", "person.nick": "x",
+        "deal.answers": "MOQ 500\n  CE certified  \n", "sender.company.city": "Ningbo",
+    })  # fmt: skip
+    assert ctx.deal.eta == date(2025, 12, 1) and ctx.deal.po_no == ""
+    assert ctx.deal.items == [{"name": "XR-200", "quantity": "500", "unit": "pcs", "price": "9.20"}]
+    assert ctx.deal.answers == ["MOQ 500", "CE certified"] and ctx.sender.company.city == "Ningbo"
+    assert len(problems) == 3 and any("deal.valid_until" in p for p in problems)
+    assert ctx.deal.production_percent is None  # a bad value is not applied
+    # An empty value leaves the variable absent: a template that needs it says so.
+    with pytest.raises(TemplateProblem) as exc:
+        render_builtin("shipping_notice", ctx)
+    assert "deal.po_no" in exc.value.missing
+
+
+# What the issue asks of each built-in template, checked in every language.
+LIBRARY_TRAITS = {
+    "cold_outreach": ["CE/GS certified", "35-day lead time", "?"],
+    "inquiry_reply": ["INQ-2291", "MOQ is 500 pcs", "private label"],
+    "quotation_cover": ["Q-118", "FOB Ningbo", "18,400.00"],
+    "negotiation_followup": ["RFQ #4471", "2% free spare parts", "24-month warranty"],
+    "sample_followup": ["cordless drills"],
+    "order_confirmation": ["88123", "PI-031", "30% deposit"],
+    "production_progress": ["88123", "60"],
+    "shipping_notice": ["COSU6241100", "COSCO", "88123"],
+    "after_sales_feedback": ["88123"],
+    "call_confirmation": ["WhatsApp", "Price USD 9.20 FOB", "Delivery in 35 days"],
+    "newsletter_optin": ["cordless drills"],
+    "vacation_autoreply": ["Tom Wu", "tom@sunrise-tools.cn"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", TEMPLATE_KEYS)
+def test_library_template_carries_what_the_issue_asks(language, key):
+    out = render_builtin(key, context(language))
+    text = out.subject + "\n" + out.body
+    for fact in LIBRARY_TRAITS[key]:
+        assert fact in text or (fact == "?" and "？" in text), (language, key, fact)
+    if key == "negotiation_followup":
+        assert out.subject.startswith(("Re: Your RFQ #", "Re: Su RFQ #", "回复：贵方RFQ #"))

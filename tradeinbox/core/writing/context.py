@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, get_type_hints
 
 
 @dataclass(slots=True)
@@ -194,3 +195,91 @@ def format_date(value: date | datetime, language: str) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return babel_format_date(value, format="long", locale=locale)
+
+
+# --- values typed by a user ------------------------------------------------------------------
+
+# Dotted prefixes a user may fill by hand, and the dataclass each one sets.
+_TARGETS = ("sender.company", "person", "company", "deal", "sender")
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _target(context: RenderContext, name: str) -> tuple[Any, str] | None:
+    for prefix in _TARGETS:
+        if name.startswith(prefix + "."):
+            obj = context.sender.company if prefix == "sender.company" else getattr(context, prefix)
+            attr = name[len(prefix) + 1 :]
+            if attr in {f.name for f in fields(obj)} and attr != "company":
+                return obj, attr
+    return None
+
+
+def variable_kind(name: str) -> str:
+    """How a form asks for ``name``: "date", "int", "list" (one per line), "items" or "text".
+
+    "items" are order lines written ``name | quantity | unit | price``. "" when ``name`` is
+    not a field a user can fill (a derived value such as ``salutation``, or unknown).
+    """
+    found = _target(RenderContext(), name)
+    if found is None:
+        return ""
+    obj, attr = found
+    hint = _hints(type(obj))[attr]
+    text = str(hint)
+    if "date" in text:
+        return "date"
+    if "int" in text:
+        return "int"
+    if "dict" in text:
+        return "items"
+    if "list" in text:
+        return "list"
+    return "text"
+
+
+_ITEM_KEYS = ("name", "quantity", "unit", "price")
+
+
+def apply_values(context: RenderContext, values: dict[str, str]) -> list[str]:
+    """Set the variables a user typed (``{"deal.po_no": "88123", ...}``) on ``context``.
+
+    Empty values are skipped (the variable stays absent, so a template that needs it says
+    so). Returns one message per value that could not be used; the others are applied.
+    """
+    problems: list[str] = []
+    for name, raw in values.items():
+        text = (raw or "").strip()
+        if not text:
+            continue
+        found = _target(context, name)
+        if found is None:
+            problems.append(f"{name}: not a variable that can be filled in")
+            continue
+        obj, attr = found
+        kind = variable_kind(name)
+        try:
+            value: Any
+            if kind == "date":
+                value = date.fromisoformat(text)
+            elif kind == "int":
+                value = int(text)
+            elif kind == "list":
+                value = [line.strip() for line in text.splitlines() if line.strip()]
+            elif kind == "items":
+                value = []
+                for line in text.splitlines():
+                    cells = [c.strip() for c in line.split("|")]
+                    if any(cells):
+                        value.append({k: v for k, v in zip(_ITEM_KEYS, cells, strict=False) if v})
+            else:
+                value = text
+        except ValueError:
+            expected = "a date (YYYY-MM-DD)" if kind == "date" else "a whole number"
+            problems.append(f"{name}: {text!r} is not {expected}")
+            continue
+        setattr(obj, attr, value)
+    return problems

@@ -144,6 +144,12 @@ class DraftText:
                 self.own = (0, len(self.body.rstrip()))
             else:
                 self.own = (start, start + len(new))
+            # Lotus Notes forwards carry a separator with the forwarder's name and date in it
+            # ("----- Forwarded by Ann Lee/HOU/ECT on 04/16/2001 09:13 AM -----"), which the
+            # generic quote splitter does not know; what follows it is the forwarded mail.
+            notes = _NOTES_FORWARD.search(self.body, self.own[0], self.own[1])
+            if notes:
+                self.own = (self.own[0], max(self.own[0], len(self.body[: notes.start()].rstrip())))
         own_text = self.own_text
         names = sender_names(draft.sender)
         sig = find_signature(own_text, names)
@@ -174,6 +180,11 @@ class DraftText:
         """``pattern`` matches inside ``span`` (default: the author's text), absolute offsets."""
         start, end = span or self.own
         return pattern.finditer(self.body, start, end)
+
+
+_NOTES_FORWARD = re.compile(
+    r"^[ \t]*-{3,}[ \t]*Forwarded by[ \t]\S[^\n]{0,160}?-{3,}[ \t]*$", re.MULTILINE | re.IGNORECASE
+)
 
 
 def normalise_newlines(text: str) -> str:
@@ -278,3 +289,33 @@ def draft_from_parsed(message: ParsedMessage) -> Draft:
         sender=message.from_address,
         send_at=message.date,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of the body for display: plain (``findings`` empty) or marked by findings.
+
+    ``findings`` are indexes into the list given to :func:`segments`; ``severity`` is the
+    most serious of them, so overlapping spans show the worst problem.
+    """
+
+    text: str
+    findings: tuple[int, ...] = ()
+    severity: str = ""
+
+
+def segments(text: str, findings: list[Finding]) -> list[Segment]:
+    """Cut ``text`` at every finding's span, so a page can highlight each span."""
+    spans = [
+        (i, max(0, f.start), min(len(text), f.end))
+        for i, f in enumerate(findings)
+        if f.start is not None and f.end is not None and f.end > f.start and f.start < len(text)
+    ]
+    cuts = sorted({0, len(text), *(s for _, s, _ in spans), *(e for _, _, e in spans)})
+    rank = {s: n for n, s in enumerate(SEVERITIES)}
+    out: list[Segment] = []
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        covering = tuple(i for i, s, e in spans if s <= left and right <= e)
+        worst = min((findings[i].severity for i in covering), key=rank.__getitem__, default="")
+        out.append(Segment(text[left:right], covering, worst))
+    return out

@@ -212,6 +212,13 @@ def find_signature(text: str, sender_names: list[str] | None = None) -> tuple[in
                 if lowered != n and not lowered.startswith(n):
                     start += lines[last_index].lower().rfind(n)
                 return (start, end)
+    # The sender's name alone on a line near the end, under it only short lines such as an
+    # extension or a department ("Zakiyyah" / "xt 58146"): a signature too.
+    for k, i in enumerate(tail[-4:-1]):
+        if lines[i].strip().lower().strip(" -.,") in names:
+            after = [lines[j].strip() for j in tail[-4:][k + 1 :]]
+            if all(len(line) <= 40 for line in after):
+                return (offsets[i], end)
     # A bare short name or initials on its own line after a blank line or a full sentence.
     if (_NAME_LINE.match(last) or _CJK_NAME_LINE.match(last)) and len(last) <= 30:
         previous = lines[last_index - 1].strip() if last_index > 0 else ""

@@ -381,3 +381,32 @@ def render_builtin(key: str, context: RenderContext) -> Rendered:
     """Render the built-in template ``key`` in the context's language."""
     template = load_builtin(key, context.language if context.language in LANGUAGES else "en")
     return render_template(template.subject, template.body, context)
+
+
+def template_variables(source_subject: str, source_body: str) -> list[str]:
+    """The context variables a template reads, as dotted names, longest chains only.
+
+    Loop variables and names the template sets itself are left out: ``item.name`` inside
+    ``{% for item in deal.items %}`` is part of ``deal.items``. Used by the compose page to
+    ask for exactly the facts a template needs. Raises :class:`TemplateProblem` on a syntax
+    error.
+    """
+    env = _Environment()
+    found: set[str] = set()
+    for source in (source_subject, source_body):
+        try:
+            tree = env.parse(source)
+        except TemplateSyntaxError as exc:
+            raise TemplateProblem(syntax=[f"line {exc.lineno}: {exc.message}"]) from exc
+        local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+            if isinstance(node, nodes.Name) and node.ctx != "load":
+                continue
+            name = _dotted_name(node)
+            if not name or any(seg.startswith("_") for seg in name.split(".")):
+                continue
+            root = name.split(".")[0]
+            if root in local or root in env.globals or root in _JINJA_NAMES:
+                continue
+            found.add(name)
+    return sorted(n for n in found if not any(o.startswith(n + ".") for o in found))

@@ -2,7 +2,10 @@
 
 * ``attachment.missing`` (error): the author's own text says something is attached
   ("please find attached", "adjunto le envío", "附件是 ...") and nothing is. Mentions in the
-  quoted history or a forwarded message do not count: they refer to an earlier mail.
+  quoted history or a forwarded message do not count: they refer to an earlier mail. Nor
+  do mentions inside a pasted header block ("From: ... Subject: ... Attached file: x"), nor
+  "the attached e-mail below" / "as per attached below" when a forwarded or quoted mail
+  does follow: in that usage "attached" means the mail pasted underneath.
 * ``attachment.archive`` (warning): .zip/.rar/.7z are blocked by many corporate gateways and
   cannot be previewed on a phone; a PDF can.
 * ``attachment.size`` (warning over 10 MB, error over 18 MB in total): base64 (RFC 2045
@@ -30,6 +33,7 @@ _MENTION = re.compile(
   | \b(?:i|we)(?:\s+am|\s+are|'m|'re)\s+(?:also\s+)?(?:attaching|enclosing)\b
   | \b(?:i|we)\s+(?:also\s+)?(?:attach|enclose|attached|enclosed)\b(?!\s+(?:to|great|much)\b)
   | \b(?:see|the|our|my|your\s+review\s+the)\s+(?:attached|enclosed)\b
+  | \b(?:as\s+)?per\s+(?:the\s+)?(?:attached|enclosed|attachment)\b
   | \battached\s+(?:file|files|document|documents|doc|spreadsheet|pdf|quotation|quote|price\s*list|catalog(?:ue)?|invoice|pi|drawing|photos?|pictures?|presentation|brochure|copy|contract|agreement|form|list|report|memo|letter|schedule|draft|version|sheet|proposal|summary|spec(?:ification)?s?)\b
   | \b(?:in|as|see)\s+(?:the\s+)?(?:attachment|attachments|enclosure)\b(?!\s+(?:of|to)\b)
   | \b(?:the|this|my|our)\s+attachments?\s+(?!of\b|to\b|type)(?:is|are|contains?|has|shows?|includes?|below|above|lists?|for\s+(?:your|the))\b
@@ -55,6 +59,16 @@ _SHARE_LINK = re.compile(
     r"|1drv|icloud|pan\.baidu|weiyun|mega\.nz)\S*",
     re.IGNORECASE,
 )
+# "attached" pointing at a mail pasted below rather than at a file: "see the attached e-mail",
+# "as per attached below", "the letter attached below".
+_POINTS_BELOW = re.compile(
+    r"\A\s*(?:(?:[\w'-]+\s+){0,2}?(?:below|underneath|beneath)\b"
+    r"|(?:[\w'-]+\s+)?(?:e-?mails?|messages?|mails?|threads?|correspondence)\b)",
+    re.IGNORECASE,
+)
+_HEADER_LABEL = re.compile(
+    r"^[ \t>]*(?P<label>from|to|cc|sent|date|subject)[ \t]*:", re.IGNORECASE | re.MULTILINE
+)
 _ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".arj", ".cab")
 
 
@@ -67,12 +81,36 @@ def _real_attachments(draft: Draft):
     ]
 
 
+def _in_pasted_header(text: DraftText, position: int) -> bool:
+    """Whether ``position`` is in, or just under, a pasted header block (From/To + Subject).
+
+    A virus warning or a hand-forwarded mail carries the old headers along with the body
+    text; an "Attached file:" line there describes that mail, not this one.
+    """
+    end = text.body.find("\n", position, text.own[1])
+    above = text.body[text.own[0] : end if end >= 0 else text.own[1]].split("\n")
+    block = "\n".join(above[-9:])  # the mention's line and up to eight above, blank ones too
+    labels = {m.group("label").lower() for m in _HEADER_LABEL.finditer(block)}
+    return "subject" in labels and bool(labels & {"from", "to", "sent", "date"})
+
+
+def _history_below(draft: Draft, text: DraftText) -> bool:
+    if draft.quoted_text:
+        return True
+    return bool(text.body[text.own[1] :].strip())
+
+
 def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
     attachments = _real_attachments(draft)
     if not attachments and not _SHARE_LINK.search(text.own_text):
         for match in text.iter_matches(_MENTION):
             before = text.body[max(text.own[0], match.start() - 30) : match.start()]
             if _NEGATED.search(before):
+                continue
+            if _in_pasted_header(text, match.start()):
+                continue
+            after = text.body[match.end() : min(text.own[1], match.end() + 60)]
+            if _POINTS_BELOW.match(after) and _history_below(draft, text):
                 continue
             yield Finding(
                 "attachment.missing",

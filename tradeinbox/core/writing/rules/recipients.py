@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
@@ -28,14 +27,21 @@ def _registrable(domain: str) -> str:
     return registrable_domain(domain)
 
 
+def _freemail() -> frozenset[str]:
+    from tradeinbox.core.addresses import freemail_domains
+
+    return freemail_domains()
+
+
 def _recipient_tz(email: str, ctx: LintContext) -> tzinfo | None:
     facts = ctx.recipient_facts.get(email)
     if facts is None:
         return None
-    from tradeinbox.core.writing.sendtime import recipient_timezone
+    from tradeinbox.core.writing.sendtime import recipient_timezone, tzinfo_for
 
     name, _ = recipient_timezone(facts)
-    return ZoneInfo(name) if name else None
+    # "UTC+05:30" (from past Date offsets) is not an IANA name: tzinfo_for handles both.
+    return tzinfo_for(name) if name else None
 
 
 def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
@@ -45,7 +51,9 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
         own = {_registrable(d.lower().lstrip("@")) for d in ctx.own_domains if d}
         if draft.sender is not None and "@" in draft.sender.email:
             own.add(_registrable(draft.sender.domain))
-        outside = sorted({_registrable(a.domain) for a in visible if a.domain} - own)
+        # A personal free-mail box (the buyer's own gmail, Cc'd as recommended) is not
+        # another company: only company domains count as "outside companies".
+        outside = sorted({_registrable(a.domain) for a in visible if a.domain} - own - _freemail())
         if len(visible) >= ctx.many_recipients:
             yield Finding(
                 "recipients.reply_all",

@@ -115,11 +115,55 @@ def _known(word: str, language: str) -> bool:
             if lower.endswith(ending) and len(lower) - len(ending) >= 3:
                 if lower[: -len(ending)] in freq:
                     return True
+    if language == "en" and _english_variant_known(lower):
+        return True
     if language == "es" and _ES_CLITIC.match(lower):
         return True  # infinitive or gerund with attached pronouns: "darse", "reservarle"
     if "'" in lower:  # contractions and possessives: "buyer's", "don't"
         head = lower.split("'")[0]
+        if language == "en" and _english_variant_known(head):
+            return True
         return head in _checker(language).word_frequency or head in _checker("en").word_frequency
+    return False
+
+
+# British spellings (export mail is full of them; the word list is mostly American) and
+# their American forms: "organisation" -> "organization", "colour" -> "color".
+_BRITISH = (
+    ("isation", "ization"), ("isations", "izations"), ("ise", "ize"), ("ised", "ized"),
+    ("ises", "izes"), ("ising", "izing"), ("yse", "yze"), ("ysed", "yzed"), ("ysing", "yzing"),
+    ("our", "or"), ("ours", "ors"), ("oured", "ored"), ("ouring", "oring"), ("tre", "ter"),
+    ("tres", "ters"), ("ogue", "og"), ("ogues", "ogs"), ("lled", "led"), ("lling", "ling"),
+    ("ence", "ense"), ("mme", "m"), ("mmes", "ms"),
+)  # fmt: skip
+_PREFIXES = ("re", "un", "pre", "non", "co", "sub", "over", "under", "multi", "inter", "mis")
+_SUFFIXES = (("d", ""), ("s", ""), ("ed", ""), ("ing", ""), ("ing", "e"), ("ly", ""), ("er", "e"))
+
+
+def _english_variant_known(word: str) -> bool:
+    """A British spelling, a prefixed or a regularly inflected form of a known English word.
+
+    "renegotiations" (re + negotiations), "expensed" (expense + d), "realisation": the
+    frequency list lacks them, yet none is a typo.
+    """
+    freq = _checker("en").word_frequency
+
+    def known(candidate: str) -> bool:
+        return len(candidate) >= 3 and candidate in freq
+
+    for british, american in _BRITISH:
+        if word.endswith(british) and known(word[: -len(british)] + american):
+            return True
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            rest = word[len(prefix) :]
+            if known(rest) or any(
+                rest.endswith(b) and known(rest[: -len(b)] + a) for b, a in _BRITISH
+            ):
+                return True
+    for suffix, restore in _SUFFIXES:
+        if word.endswith(suffix) and known(word[: -len(suffix)] + restore):
+            return True
     return False
 
 
