@@ -325,7 +325,10 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
         payload = part.get_payload(decode=True)
     except Exception as exc:  # noqa: BLE001 - any decoder failure must not lose the part
         defects.append(f"undecodable part body ({type(exc).__name__}); kept raw")
-        raw = part.get_payload()
+        try:
+            raw = part.get_payload()
+        except Exception:  # noqa: BLE001 - it decodes with the declared charset too
+            return b""  # the part stays in the raw message, which is always kept
         return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
     if payload is None:
         return b""
@@ -376,7 +379,8 @@ def sniff_type(data: bytes) -> str:
 def _attachment(
     part: Message, content_type: str, disposition: str, filename: str, data: bytes
 ) -> Attachment:
-    content_id = part.get("Content-ID")
+    # str(): compat32 hands back a Header object for a value with 8-bit bytes.
+    content_id = str(part.get("Content-ID") or "").strip().strip("<>")
     return Attachment(
         filename=filename or sanitise_filename(_fallback_name(content_type)) or "part.bin",
         declared_type=content_type,
@@ -384,7 +388,7 @@ def _attachment(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         disposition="inline" if disposition == "inline" else "attachment",
-        content_id=content_id.strip().strip("<>") if content_id else None,
+        content_id=content_id or None,
         data=data,
     )
 
