@@ -135,3 +135,20 @@ def test_chinese_and_spanish_terms():
     es = agreed_terms(msgs)
     assert es.lead_time.value == "45 días"
     assert es.payment.value.startswith("50% de anticipo")
+
+
+def test_document_numbers_are_not_models_and_one_model_takes_unnamed_offers():
+    from tradeinbox.core.deals.consolidation import ConsolidationMessage as M
+    from tradeinbox.core.deals.consolidation import agreed_terms
+
+    messages = [
+        M("1", "carlos@gmail.com", "in", "Please quote 800 pcs LP-600 LED panel, 600x600 mm, 48W."),
+        M("2", "li@factory.example", "out", "For 1,000 pcs we can offer USD 8.10/pc FOB Ningbo, quotation QT-2026-031 revised."),
+        M("3", "c@andina.example", "in", "OK, we confirm 1,000 pcs LP-600 at USD 8.10/pc FOB Ningbo as per QT-2026-031."),
+    ]  # fmt: skip
+    terms = agreed_terms(messages)
+    assert [(f.field("model"), f.field("qty")) for f in terms.items] == [("LP-600", "1000")]
+    assert "600x600 mm" in terms.items[0].field("specs")  # specs of the first statement kept
+    assert [(f.field("model"), f.value) for f in terms.prices] == [
+        ("LP-600", "USD 8.10/pc FOB Ningbo")
+    ]

@@ -43,7 +43,9 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 GRADE_COLOURS = {"A": "#999999", "B": "#56B4E9", "C": "#E69F00", "D": "#0072B2"}
 LATE = "#D55E00"
 OK = "#009E73"
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',sans-serif"
+# A presentation attribute, not a style="" attribute: pages forbid inline styles (CSP
+# style-src 'self'), and the chart is inlined into them.
+FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',sans-serif"
 
 
 def _e(text: object) -> str:
@@ -119,7 +121,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: li
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{cid}-title {cid}-desc" class="ti-chart" style="{FONT}">'
+        f'aria-labelledby="{cid}-title {cid}-desc" class="ti-chart" font-family="{FONT}">'
     )
     parts = [
         head,
@@ -205,11 +207,14 @@ def inquiries_by_week(
                 f'fill="{GRADE_COLOURS.get(g, PALETTE[0])}" stroke="#fff" stroke-width="0.5">'
                 f"<title>{_e(f'{week}: {n} grade {g}')}</title></rect>"
             )
-        body.append(
-            f'<text x="{x + bw / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11" '
-            f'fill="#222">{totals[i]}</text>'
-        )
-        if len(labels) <= 16 or i % math.ceil(len(labels) / 16) == 0:
+        if totals[i] or len(labels) <= 16:  # a row of zeros over a year says nothing
+            body.append(
+                f'<text x="{x + bw / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11" '
+                f'fill="#222">{totals[i]}</text>'
+            )
+        # A week label is ~55 px wide at 11 px: thin them out so they never overlap.
+        room = max(1, int(cw // 60))
+        if len(labels) <= room or i % math.ceil(len(labels) / room) == 0:
             body.append(
                 f'<text x="{x + bw / 2:.1f}" y="{y0 + 16:.1f}" text-anchor="middle" '
                 f'font-size="11" fill="#555">{_e(week)}</text>'
@@ -316,7 +321,10 @@ def deal_funnel(
     if not counts or not any(n for _, n in counts):
         return _empty(chart_id, title, width, height)
     top = max(n for _, n in counts) or 1
-    cx, maxw = width / 2 + 60, width - 260.0
+    # Stage names left of x=110, bars centred in the middle, "n (xx% of previous)" after
+    # them: about 125 px of text that must stay inside the drawing.
+    maxw = width - 290.0
+    cx = 120 + maxw / 2
     body: list[str] = []
     desc_parts = []
     prev: int | None = None

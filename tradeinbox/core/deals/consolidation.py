@@ -24,6 +24,7 @@ from tradeinbox.core.addresses import classify_address
 from tradeinbox.core.evidence import Evidence
 from tradeinbox.core.incoterms import RULES as INCOTERMS
 from tradeinbox.core.quotes import split_reply
+from tradeinbox.core.references import extract_references, normalise_value
 
 __all__ = [
     "ConsolidationMessage",
@@ -162,6 +163,14 @@ _PAYMENT = re.compile(
 )
 
 
+def _model(text: str, documents: set[str]) -> re.Match[str] | None:
+    """The first model number in ``text`` that is not a document number."""
+    for m in _MODEL.finditer(text):
+        if normalise_value(m.group(0)) not in documents:
+            return m
+    return None
+
+
 _SENTENCE_END = re.compile(r"[.;!?](?=\s|$)|[。；！？]")
 
 
@@ -216,6 +225,8 @@ def _facts_in(msg: ConsolidationMessage) -> list[Fact]:
             )
         )
 
+    # "QT-2026-031" or "PO4500012345" look like model numbers but are documents.
+    documents = {normalise_value(r.value) for r in extract_references(region)}
     price_lines: set[int] = set()
     for m in _PRICE.finditer(region):
         cur_raw = m.group("cur1") or m.group("cur2")
@@ -224,7 +235,7 @@ def _facts_in(msg: ConsolidationMessage) -> list[Fact]:
         ls, le = _line_at(region, m.start())
         line = region[ls:le]
         inc = _INCOTERM.search(line)
-        model = _MODEL.search(line[: m.start() - ls]) or _MODEL.search(line)
+        model = _model(line[: m.start() - ls], documents) or _model(line, documents)
         unit = (m.group("unit") or "").lower()
         a, b = m.start(), m.end()
         if inc:
@@ -268,7 +279,7 @@ def _facts_in(msg: ConsolidationMessage) -> list[Fact]:
         end_m = _SENTENCE_END.search(region, m.end(), le)
         se = end_m.start() + 1 if end_m else le
         sentence = region[ss:se]
-        model = _MODEL.search(sentence) or _MODEL.search(line)
+        model = _model(sentence, documents) or _model(line, documents)
         specs = [s.group(0) for s in _SPEC.finditer(sentence)]
         product = re.sub(r"^[\s\-*•\d.)]+", "", sentence).strip()
         key = model.group(0) if model else product.lower()[:40]
@@ -322,10 +333,19 @@ def agreed_terms(messages: Sequence[ConsolidationMessage]) -> Terms:
     facts = sorted(
         extract_facts(messages), key=lambda f: (f.sent_at or _FAR_PAST, order[f.message_id])
     )
+    # One model in the whole conversation: "for 1,000 pcs we can offer USD 8.10/pc" is
+    # about that model, so it updates that item and price instead of adding a new line.
+    models = {f.field("model") for f in facts if f.kind in ("item", "price") and f.field("model")}
+    only = next(iter(models)) if len(models) == 1 else None
     terms = Terms()
     items: dict[str, Fact] = {}
     prices: dict[tuple[str, str], Fact] = {}
     for f in facts:
+        if only and f.kind in ("item", "price") and not f.field("model"):
+            fields = dict(f.fields) | {"model": only}
+            if f.kind == "item":
+                fields["key"] = only
+            f = replace(f, fields=tuple(fields.items()))
         if f.kind == "item":
             key = f.field("key") or f.value
             earlier = items.pop(key, None)

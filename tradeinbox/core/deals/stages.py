@@ -209,7 +209,8 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         r"(?:lower|reduce|cut)\s+(?:the\s+|your\s+)?(?:price|cost)|price\s+(?:is\s+)?(?:too\s+)?high|"
         r"competitors?\W{0,3}s?\s+(?:price|offer)|(?:find|found|get|got)\s+(?:it\s+)?cheaper|"
         r"negotiate\s+(?:the\s+)?(?:price|terms)|last\s+price|"
-        r"best\s+(?:possible\s+|final\s+)?price\s+(?:for|if|on)|can\s+you\s+(?:do|accept|give))\b|"
+        # "best final price for" haggles; "please quote your best price for" only asks.
+        r"best\s+(?:possible\s+|final\s+)price\s+(?:for|if|on)|can\s+you\s+(?:do|accept|give))\b|"
         r"便宜|折扣|太贵|价格(?:太|偏)高|目标价|还价|优惠|降价|最低价|"
         r"\b(?:descuento|(?:muy|demasiado)\s+caro|precio\s+objetivo|rebaj\w+|negociar|"
         r"mejor\s+precio\s+(?:para|si)|desconto|muito\s+caro|remise|Rabatt)\b",
@@ -271,7 +272,9 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         1.5,
         r"\b(?:goods|cargo|shipment|order|container|consignment|parcel)\b.{0,30}\b(?:has|have)\s+"
         r"been\s+(?:shipped|loaded|dispatched|sent\s+out|delivered\s+to\s+the\s+port)|"
-        r"\bshipping\s+(?:notice|advice|documents?)\b|\btelex\s+release\b|\bB/L\s+(?:copy|draft)|"
+        r"\bshipping\s+(?:notice|advice|documents?)\b|\btelex\s+release\b|"
+        # "70% against B/L copy" is a payment term, not a shipment.
+        r"(?<!against\s)(?<!upon\s)(?<!after\s)(?<!before\s)(?<!of\s)\bB/L\s+(?:copy|draft)|"
         r"\bvessel\s+(?:has\s+)?(?:departed|sailed|left)|已发货|已出运|已装船|已开船|发货通知|"
         r"提单(?:副本|草稿)|mercanc[ií]a\s+(?:ha\s+sido\s+|fue\s+)?(?:enviada|embarcada|despachada)|"
         r"aviso\s+de\s+embarque|documentos\s+de\s+embarque|ya\s+(?:fue|est[aá])\s+embarcad[oa]|"
