@@ -86,6 +86,8 @@ def _fmt_date(date: dt.date, lang: str) -> str:
 def _logo_uri(path_text: str | None, base_dir: Path | None) -> str:
     if not path_text:
         return ""
+    if path_text.startswith("data:"):
+        return _checked_data_uri(path_text)
     path = Path(path_text)
     if not path.is_absolute():
         path = (base_dir or Path.cwd()) / path
@@ -95,6 +97,21 @@ def _logo_uri(path_text: str | None, base_dir: Path | None) -> str:
     if mime not in ("image/svg+xml", "image/png", "image/jpeg", "image/gif", "image/webp"):
         raise SheetError(f"seller.logo: unsupported image type '{mime or path.suffix}'")
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+_DATA_URI = re.compile(r"data:(image/(?:svg\+xml|png|jpeg|gif|webp));base64,([A-Za-z0-9+/=]+)")
+
+
+def _checked_data_uri(uri: str) -> str:
+    """A logo given inline (the web app keeps logos in its blob store, not as files)."""
+    m = _DATA_URI.fullmatch(uri.strip())
+    if m is None:
+        raise SheetError("seller.logo: a data URI must be base64 SVG, PNG, JPEG, GIF or WebP")
+    try:
+        base64.b64decode(m.group(2), validate=True)
+    except ValueError as exc:
+        raise SheetError("seller.logo: the data URI is not valid base64") from exc
+    return uri.strip()
 
 
 def context(sheet: Sheet, *, kind: str = "quotation", lang: str = "en", rule: str | None = None,

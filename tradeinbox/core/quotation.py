@@ -341,29 +341,33 @@ def value_packs(sheet: Sheet, base: OrderPrices) -> list[dict]:
                         d = trial
                 unit = {s: rnd(sheet, v * (ONE - d)) for s, v in unit0.items()}
                 offer = f"Order {_pct_str(x)}% more and get {_pct_str(d)}% off the unit price"
+                params = {"extra_qty_pct": _pct_str(x), "discount_pct": _pct_str(d)}
             elif kind == "warranty":
                 months = int(spec.get("extra_months", 12))
                 yearly = pct(spec.get("claim_cost_pct_per_year", "1.5"), "claim_cost_pct_per_year")
                 extra_cost = rev0 * yearly * months / 12
                 offer = f"Same price, warranty extended by {months} months"
+                params = {"extra_months": months}
             elif kind == "samples":
                 units = int(spec.get("units", 10))
                 sku = spec.get("sku", sheet.products[0].sku)
                 courier = money(sheet.currency, spec.get("courier", "0"), "value_packs.courier")
                 extra_cost = units * base.prices[rule][sku].net_cost + courier
                 offer = f"Same price, {units} free samples of {sku} for your market tests"
+                params = {"units": units, "sku": sku}
             elif kind == "payment_terms":
                 days = int(spec.get("days", 30))
                 rate = pct(spec.get("finance_rate_pct", "6"), "finance_rate_pct")
                 extra_cost = rev0 * rate * days / 365
                 offer = f"Same price, balance payable {days} days after B/L date"
+                params = {"days": days}
             else:
                 raise SheetError(f"negotiation.value_packs: unknown kind '{kind}'")
             revenue, profit = _order_profit(sheet, order, rule, unit)
             profit -= extra_cost
             margin = profit / revenue if revenue else ZERO
             out.append({
-                "kind": kind, "incoterm": rule, "offer": offer,
+                "kind": kind, "incoterm": rule, "offer": offer, "params": params,
                 "quantities": dict(qty),
                 "unit_prices": {s: str(v) for s, v in unit.items()},
                 "total": _money_str(sheet, revenue, sheet.total_places),
