@@ -33,6 +33,7 @@ import os
 import random
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -262,9 +263,22 @@ def run_mutate(args, seeds: list[bytes], harness: Harness, deadline: float, budg
     """Structured + byte mutations without coverage feedback."""
     rng = random.Random(args.seed)
     pool = list(seeds) or [b"From: a@b.example\nSubject: x\n\nbody\n"]
+    # SIGTERM/SIGINT end the run early with its figures printed, not lost.
+    stop = {"now": False}
+
+    def request_stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     for raw in pool:
         harness.run(raw)
-    while harness.stats["inputs"] < budget and time.monotonic() < deadline:
+    next_report = time.monotonic() + 60
+    while harness.stats["inputs"] < budget and time.monotonic() < deadline and not stop["now"]:
+        if time.monotonic() > next_report:
+            next_report += 60
+            print(f"progress: {harness.stats['inputs']} inputs, "
+                  f"{harness.stats['crash_inputs']} crashes", file=sys.stderr, flush=True)  # fmt: skip
         raw = rng.choice(pool)
         for _ in range(rng.randrange(1, 4)):
             raw = mutate_structured(raw, rng)[:MAX_LEN]
