@@ -45,8 +45,12 @@ def seller(settings, tmp_path) -> User:
     settings.TRADEINBOX = {
         **settings.TRADEINBOX,
         "DATA_DIR": tmp_path,
-        "BUSINESS_TZ": "Asia/Shanghai",
     }
+    from tradeinbox.deals.models import DealSettings
+
+    policy = DealSettings.load()
+    policy.time_zone = "Asia/Shanghai"
+    policy.save()
     return User.objects.create_user("lily", email=OWN, password=PASSWORD)
 
 
@@ -352,3 +356,23 @@ def test_pages_are_translated(demo, signed_in, language, words):
         assert word in page + listing, word
     for english in ("Grade wrong?", "Why? Show the evidence", "The right grade is:"):
         assert english not in page
+
+
+def test_a_deals_settings_change_moves_the_inbox_deadlines_too(demo):
+    """One reply policy: the Deals settings page also moves the inbox badges."""
+    from datetime import timedelta
+
+    from tradeinbox.deals.models import DealSettings
+    from tradeinbox.deals.upkeep import recompute_after_settings
+
+    row = result(demo["45-ae-urgent-rfq-solar"])
+    before = row.due_at
+    assert before is not None
+    policy = DealSettings.load()
+    policy.time_zone = "America/Los_Angeles"
+    policy.save()
+    figures = recompute_after_settings(now=row.message.date + timedelta(days=1))
+    row.refresh_from_db()
+    assert figures["triage_deadlines_changed"] >= 1
+    assert row.due_at != before
+    assert queries.deadline_for(row.message).due_at == row.due_at

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import time
 
 from django.conf import settings
@@ -80,7 +81,14 @@ class DealSettings(models.Model):
         row = cls.objects.filter(pk=1).first()
         if row is None:
             row, _created = cls.objects.get_or_create(
-                pk=1, defaults={"time_zone": settings.TIME_ZONE or "UTC"}
+                pk=1,
+                # First-run defaults from the environment; the settings page edits them.
+                defaults={
+                    "time_zone": os.environ.get("TRADEINBOX_BUSINESS_TZ")
+                    or settings.TIME_ZONE
+                    or "UTC",
+                    "country": os.environ.get("TRADEINBOX_BUSINESS_COUNTRY", "")[:2].upper(),
+                },
             )
         return row
 

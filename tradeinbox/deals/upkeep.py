@@ -185,4 +185,27 @@ def recompute_after_settings(*, now: datetime | None = None, days: int = 90) -> 
         .select_related("message", "deal", "person")
     )
     changed = recompute_clocks(clocks.iterator(), env)
-    return {"deadlines_changed": changed, "cadences": followups.update_cadences(None, now=now)}
+    return {
+        "deadlines_changed": changed,
+        "triage_deadlines_changed": _recompute_triage_deadlines(now - timedelta(days=days)),
+        "cadences": followups.update_cadences(None, now=now),
+    }
+
+
+def _recompute_triage_deadlines(since: datetime) -> int:
+    """The inbox badges come from the triage app's stored deadlines, computed with the
+    same policy: recount the waiting ones so both lists agree after a settings change."""
+    from tradeinbox.triage.models import TriageResult
+    from tradeinbox.triage.services import regrade_deadline
+
+    rows = TriageResult.objects.filter(
+        due_at__isnull=False, answered_at=None, message__date__gte=since
+    ).select_related("message")
+    changed = 0
+    for row in rows.iterator():
+        before = row.due_at
+        regrade_deadline(row)
+        if row.due_at != before:
+            row.save(update_fields=["due_at", "deadline_hours", "evidence"])
+            changed += 1
+    return changed

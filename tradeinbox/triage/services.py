@@ -10,7 +10,6 @@ the users' corrections). :func:`backfill` grades mail stored before this app exi
 from __future__ import annotations
 
 import logging
-import os
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,7 +19,6 @@ from django.conf import settings
 from django.db import transaction
 
 from tradeinbox.core.addresses import company_domain
-from tradeinbox.core.deals.business_hours import BusinessCalendar
 from tradeinbox.core.deals.deadlines import DeadlineSettings, facts_from_parsed, reply_deadline
 from tradeinbox.core.message import ParsedMessage
 from tradeinbox.core.parse import parse_message
@@ -45,12 +43,11 @@ def local_model_path() -> Path:
 
 
 def deadline_settings() -> DeadlineSettings:
-    """Reply-deadline policy: business hours in ``TRADEINBOX_BUSINESS_TZ`` (default the
-    server's ``TIME_ZONE``), holidays of ``TRADEINBOX_BUSINESS_COUNTRY`` when set."""
-    config = _config()
-    tz = config.get("BUSINESS_TZ") or os.environ.get("TRADEINBOX_BUSINESS_TZ") or settings.TIME_ZONE
-    country = config.get("BUSINESS_COUNTRY") or os.environ.get("TRADEINBOX_BUSINESS_COUNTRY")
-    return DeadlineSettings(calendar=BusinessCalendar(tz=tz or "UTC", country=country or None))
+    """The seller's reply policy, the one the Deals settings page edits (business hours,
+    workdays, holidays, hours per grade): the inbox badge and the Due list must agree."""
+    from tradeinbox.deals.models import DealSettings
+
+    return DealSettings.load().deadline_settings()
 
 
 # -- what the guard knows about us -------------------------------------------------------
