@@ -153,11 +153,24 @@ def followup_cancel(fu: FollowUp, user) -> FollowUp:
 # -- consolidation ---------------------------------------------------------------------
 
 
+def trusted_messages(deal: Deal):
+    """The deal's messages without the mail the guard flagged (phishing, spam): a lookalike
+    sender quoting the PO joins the deal's timeline, never its addresses or summary."""
+    flagged = ReplyClock.objects.filter(message__deal_link__deal=deal).exclude(
+        threat__in=("", "ham")
+    )
+    return (
+        deal.deal_messages.select_related("message")
+        .exclude(message_id__in=flagged.values("message_id"))
+        .order_by("at", "id")
+    )
+
+
 def buyer_addresses(deal: Deal, env: ingest.Env | None = None) -> list[str]:
     """Every customer address in the deal's mail (senders, To and Cc), first seen first."""
     env = env or ingest.environment()
     out: list[str] = []
-    for dm in deal.deal_messages.select_related("message").order_by("at", "id"):
+    for dm in trusted_messages(deal):
         msg = dm.message
         rec = msg.recipients or {}
         for address in [msg.from_email] + [e for key in ("to", "cc") for _n, e in rec.get(key, [])]:
@@ -182,7 +195,7 @@ def consolidation(deal: Deal, *, link_template: str = "/messages/{message_id}/")
             sent_at=dm.at,
             subject=dm.message.subject or "",
         )
-        for dm in deal.deal_messages.select_related("message").order_by("at", "id")
+        for dm in trusted_messages(deal)
     ]
     formal = deal.formal_address or next(
         iter(

@@ -161,6 +161,8 @@ def deal_timeline(deal: Deal) -> list[TimelineEntry]:
 
 def agreed(deal: Deal) -> Terms:
     """The latest statement of items, prices, Incoterm, lead time and payment terms."""
+    from tradeinbox.deals.actions import trusted_messages  # not the phisher's "new terms"
+
     messages = [
         ConsolidationMessage(
             str(dm.message_id),
@@ -170,7 +172,7 @@ def agreed(deal: Deal) -> Terms:
             dm.at,
             dm.message.subject or "",
         )
-        for dm in deal.deal_messages.select_related("message").order_by("at", "id")[:300]
+        for dm in trusted_messages(deal)[:300]
     ]
     return agreed_terms(messages)
 

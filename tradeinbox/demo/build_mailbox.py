@@ -52,6 +52,12 @@ story modules `_story_sunrise.py` (the US key account, PO# 4500012345),
 are exactly what the script produces. `tests/test_demo_mailbox.py` asserts what
 the demo must show.
 
+`tradeinbox run --demo` (the README's first command) imports these files with every
+date moved forward by the same whole number of days, so the newest mail is under a
+day old and reply deadlines, the Due list and the dashboard read like a live mailbox
+(`timeshift.py`: Date and Received headers, DKIM signatures made again with the demo
+keys; bodies and Message-IDs unchanged). `tradeinbox import` reads them as they are.
+
 What is in it:
 
 - inquiries from the USA, Germany, Mexico, Brazil, Russia, Saudi Arabia, the UAE,

@@ -14,6 +14,8 @@ from tradeinbox.core.quotebuild import LineInput, QuoteInput, parse_tiers
 from tradeinbox.quotes.models import LANGUAGES, CompanySettings, ProductCost
 
 MONEY = {"max_digits": 14, "decimal_places": 4, "min_value": Decimal(0)}
+# <input type="date"> takes ISO dates only: a localised value (2026/11/22 in zh-Hans) shows empty.
+ISO_DATE = "%Y-%m-%d"
 PCT = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": Decimal(99)}
 CARRIAGE = [
     ("none", _("None (EXW/FCA/FOB only)")),
@@ -67,7 +69,9 @@ class QuoteForm(forms.Form):
         max_digits=16, decimal_places=6, min_value=Decimal("0.000001"),
     )  # fmt: skip
     rate_date = forms.DateField(
-        label=_("Rate taken on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Rate taken on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     rate_source = forms.CharField(label=_("Rate source"), max_length=120, required=False)
     margin_pct = forms.DecimalField(label=_("Margin % on the selling price"), **PCT)
@@ -102,7 +106,9 @@ class QuoteForm(forms.Form):
         label=_("Import clearance (quote currency, DDP)"), required=False, **MONEY
     )
     import_vat_pct = forms.DecimalField(label=_("Import VAT % (DDP)"), required=False, **PCT)
-    issued_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
+    )
     valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365)
     payment_terms = forms.CharField(label=_("Payment terms"), max_length=300)
     lead_time = forms.CharField(label=_("Lead time"), max_length=200)
