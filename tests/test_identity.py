@@ -124,6 +124,22 @@ def test_reply_from_another_address_and_copied_on_both_add_up():
     assert not together(other, "anna.silva@buyer.com", "rui.costa@buyer.com")
 
 
+def test_a_lookalike_domain_answering_in_the_thread_is_never_merged():
+    """The payment-fraud set-up: same display name, same thread, imitation domain."""
+    msgs = [
+        facts("1", OWN, ["Michael Torres <m.torres@sunrise-home.com>"], "PI attached"),
+        facts("2", "Michael Torres <m.torres@sunrise-home.com>", [OWN], "Thanks", reply="1"),
+        facts("3", "Michael Torres <m.torres@sunrise-h0me.com>", [OWN], "New bank", reply="1"),
+    ]
+    _col, _pairs, result = run(msgs)
+    assert not together(result, "m.torres@sunrise-home.com", "m.torres@sunrise-h0me.com")
+    score = score_pair(
+        AddressProfile("m.torres@sunrise-home.com"), AddressProfile("m.torres@sunrise-h0me.com")
+    )
+    assert score.weight == 0.0
+    assert [e.rule for e in score.evidence] == ["identity.lookalike_domain"]
+
+
 def test_strong_pair_score_and_subdomain_mailbox():
     a = AddressProfile("mwhitt@ect.acme.com")
     b = AddressProfile("mwhitt@acme.com")

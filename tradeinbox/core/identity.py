@@ -38,6 +38,7 @@ from tradeinbox.core.addresses import (
     role_of,
 )
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.lookalike import lookalike
 from tradeinbox.core.message import Address, ParsedMessage
 from tradeinbox.core.names import (
     UNKNOWN,
@@ -435,6 +436,14 @@ def score_pair(pa: AddressProfile, pb: AddressProfile, links: Iterable[Link] = (
 
     local_a_part, dom_a = a.rsplit("@", 1)
     local_b_part, dom_b = b.rsplit("@", 1)
+    # An address on a domain that imitates the other's is the classic payment-fraud
+    # set-up ("sunrise-h0me.com" answering in a thread sent to "sunrise-home.com"):
+    # never one person, whatever the thread or the display name says.
+    imitation = lookalike(dom_a, dom_b) or lookalike(dom_b, dom_a)
+    if imitation is not None:
+        return PairScore(
+            a, b, 0.0, [Evidence("identity.lookalike_domain", -1.0, imitation[1])], match
+        )
     comp_a, comp_b = company_domain(a), company_domain(b)
     same_company = comp_a is not None and comp_a == comp_b
     if (
