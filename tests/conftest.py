@@ -31,3 +31,14 @@ def data_dir() -> Path:
     from django.conf import settings
 
     return Path(settings.DATA_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request leaves its language active on the thread (LocaleMiddleware and the users'
+    preferences activate, nothing resets), and the core's texts go through gettext: the
+    next test starts with no active language, like a worker job or a command."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

@@ -16,7 +16,7 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import dns.exception
 import dns.name
@@ -25,6 +25,21 @@ import dns.resolver
 import dns.reversename
 
 from tradeinbox.core import spf
+from tradeinbox.core.dnsquery import (  # noqa: F401 - re-exported: callers import them from here
+    CLI_HINTS,
+    FAIL,
+    FORM_HINTS,
+    PASS,
+    WARN,
+    Check,
+    Dns,
+    DnsUnavailable,
+    Hints,
+    make_resolver,
+    parse_nameserver,
+)
+from tradeinbox.core.dnsquery import unavailable as _unavailable
+from tradeinbox.core.i18n import tr
 
 #: Default blocklists queried for the sending IP (all free for low-volume queries; note
 #: Spamhaus refuses queries via big public resolvers, answered as 127.255.255.254).
@@ -44,119 +59,6 @@ DNSBL_ERROR_CODES = {
     "127.255.255.254": "queries through public/open resolvers are refused",
     "127.255.255.255": "too many queries: rate limited",
 }
-PASS, WARN, FAIL = "pass", "warn", "fail"
-
-
-class DnsUnavailable(Exception):
-    """The question could not be answered (timeout, SERVFAIL, no reachable nameserver)."""
-
-
-@dataclass(slots=True)
-class Check:
-    """One check's verdict, evidence and remedy."""
-
-    name: str
-    status: str
-    detail: str
-    fix: str = ""
-    record: str = ""
-    evidence: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def make_resolver(
-    nameserver: str | None = None, port: int = 53, timeout: float = 5.0
-) -> dns.resolver.Resolver:
-    """A dnspython resolver; with ``nameserver`` it ignores /etc/resolv.conf entirely."""
-    if nameserver:
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [nameserver]
-        resolver.port = port
-    else:
-        resolver = dns.resolver.Resolver()
-    resolver.timeout = timeout
-    resolver.lifetime = timeout
-    return resolver
-
-
-def parse_nameserver(text: str | None) -> tuple[str | None, int]:
-    """Split ``HOST:PORT`` / ``[v6]:PORT`` / ``HOST`` into (host, port)."""
-    if not text:
-        return None, 53
-    m = re.match(r"^\[([0-9a-fA-F:.]+)\](?::(\d+))?$", text)
-    if m:
-        return m.group(1), int(m.group(2) or 53)
-    if text.count(":") == 1:
-        host, port = text.split(":")
-        return host, int(port)
-    return text, 53
-
-
-class Dns:
-    """Cached, exception-normalised lookups. Empty list = NXDOMAIN or no data."""
-
-    def __init__(self, resolver: dns.resolver.Resolver):
-        self.resolver = resolver
-        self._cache: dict[tuple[str, str], list] = {}
-        self.nxdomain: set[str] = set()
-
-    def _rdata(self, name: str, rdtype: str) -> list:
-        key = (name.lower().rstrip("."), rdtype)
-        if key in self._cache:
-            return self._cache[key]
-        try:
-            answer = self.resolver.resolve(name, rdtype, raise_on_no_answer=False, search=False)
-            result = list(answer.rrset) if answer.rrset is not None else []
-        except dns.resolver.NXDOMAIN:
-            self.nxdomain.add(key[0])
-            result = []
-        except dns.resolver.NoNameservers as exc:
-            raise DnsUnavailable(f"{name} {rdtype}: no nameserver answered ({exc})") from exc
-        except dns.exception.Timeout as exc:
-            raise DnsUnavailable(f"{name} {rdtype}: timed out") from exc
-        except (dns.name.LabelTooLong, dns.name.EmptyLabel, dns.exception.SyntaxError) as exc:
-            raise DnsUnavailable(f"{name}: not a valid DNS name ({exc})") from exc
-        except dns.exception.DNSException as exc:
-            raise DnsUnavailable(f"{name} {rdtype}: {exc}") from exc
-        self._cache[key] = result
-        return result
-
-    def txt(self, name: str) -> list[str]:
-        """TXT records, each with its character-strings joined (RFC 7208 §3.3)."""
-        return [b"".join(r.strings).decode("utf-8", "replace") for r in self._rdata(name, "TXT")]
-
-    def addresses(self, name: str, rtype: str = "A") -> list[str]:
-        return [r.address for r in self._rdata(name, rtype)]
-
-    def all_addresses(self, name: str) -> list[str]:
-        return self.addresses(name, "A") + self.addresses(name, "AAAA")
-
-    def mx(self, name: str) -> list[tuple[int, str]]:
-        return sorted(
-            (r.preference, r.exchange.to_text(omit_final_dot=True).lower())
-            for r in self._rdata(name, "MX")
-        )
-
-    def mx_hosts(self, name: str) -> list[str]:
-        return [host for _, host in self.mx(name)]
-
-    def ptr_names(self, ip: str) -> list[str]:
-        rev = dns.reversename.from_address(ip).to_text()
-        return [r.target.to_text(omit_final_dot=True).lower() for r in self._rdata(rev, "PTR")]
-
-    def cname(self, name: str) -> list[str]:
-        return [r.target.to_text(omit_final_dot=True) for r in self._rdata(name, "CNAME")]
-
-
-def _unavailable(name: str, exc: Exception) -> Check:
-    return Check(
-        name,
-        WARN,
-        f"could not check: {exc}",
-        "Retry later or with another resolver (--nameserver); the domain may be fine.",
-    )
 
 
 def _spf_fix_record(domain: str, record: spf.SpfRecord | None, ip: str | None) -> str:
@@ -173,74 +75,92 @@ def _spf_fix_record(domain: str, record: spf.SpfRecord | None, ip: str | None) -
     return f'{domain}. IN TXT "v=spf1 {" ".join(kept)} {tail}"'
 
 
-def check_spf(dns_: Dns, domain: str, ip: str | None = None) -> Check:
+def check_spf(dns_: Dns, domain: str, ip: str | None = None, hints: Hints = CLI_HINTS) -> Check:
     """SPF: one record, valid syntax, <= 10 lookups, a real ``all``, covers ``ip``."""
     try:
         text, found = spf.fetch_record(dns_, domain)
     except DnsUnavailable as exc:
-        return _unavailable("spf", exc)
+        return _unavailable("spf", exc, hints)
     if not found:
         return Check(
-            "spf", FAIL, f"{domain} publishes no SPF record, so receivers cannot tell who may "
-            "send for it.", "Publish an SPF TXT record listing your mail servers.",
+            "spf", FAIL, tr("%(domain)s publishes no SPF record, so receivers cannot tell who "
+                            "may send for it.", domain=domain),
+            tr("Publish an SPF TXT record listing your mail servers."),
             _spf_fix_record(domain, None, ip),
         )  # fmt: skip
     if text is None:
         return Check(
-            "spf", FAIL, f"{domain} has {len(found)} SPF records; RFC 7208 §4.5 makes that a "
-            "permanent error.", "Merge them into a single v=spf1 TXT record.", "", found,
+            "spf", FAIL, tr("%(domain)s has %(count)d SPF records; RFC 7208 §4.5 makes that a "
+                            "permanent error.", domain=domain, count=len(found)),
+            tr("Merge them into a single v=spf1 TXT record."), "", found,
         )  # fmt: skip
     try:
         record = spf.parse_record(text)
     except spf.SpfSyntaxError as exc:
         return Check(
-            "spf", FAIL, f"SPF syntax error: {exc}.", "Correct the record; receivers treat a "
-            "malformed record as permerror.", _spf_fix_record(domain, None, ip), [text],
+            "spf", FAIL, tr("SPF syntax error: %(error)s.", error=str(exc)),
+            tr("Correct the record; receivers treat a malformed record as permerror."),
+            _spf_fix_record(domain, None, ip), [text],
         )  # fmt: skip
     evidence = [f"record: {text}"]
     problems: list[tuple[str, str]] = []  # (status, message)
     try:
         count = spf.count_lookups(dns_, domain, record)
     except DnsUnavailable as exc:
-        return _unavailable("spf", exc)
+        return _unavailable("spf", exc, hints)
     evidence.append(f"DNS lookups counted recursively: {count.total}")
     evidence.extend(count.tree)
     for err in count.errors:
-        problems.append((FAIL, f"included record problem: {err}"))
+        problems.append((FAIL, tr("included record problem: %(error)s", error=str(err))))
     if count.total > spf.LOOKUP_LIMIT:
         problems.append(
-            (FAIL, f"needs {count.total} DNS lookups; receivers stop at {spf.LOOKUP_LIMIT} and "
-                   "return permerror (RFC 7208 §4.6.4)")
+            (FAIL, tr("needs %(count)d DNS lookups; receivers stop at %(limit)d and return "
+                      "permerror (RFC 7208 §4.6.4)", count=count.total, limit=spf.LOOKUP_LIMIT))
         )  # fmt: skip
     all_term = record.all_term
     if all_term is None and not record.redirect:
-        problems.append((WARN, "no 'all' mechanism: mail from anywhere else gets 'neutral'"))
+        problems.append((WARN, tr("no 'all' mechanism: mail from anywhere else gets 'neutral'")))
     elif all_term is not None and all_term.qualifier == "+":
-        problems.append((FAIL, "'+all' authorises every server on the internet to send as you"))
+        problems.append(
+            (FAIL, tr("'+all' authorises every server on the internet to send as you"))
+        )  # fmt: skip
     elif all_term is not None and all_term.qualifier == "?":
-        problems.append((WARN, "'?all' (neutral) gives receivers no guidance about other senders"))
+        problems.append(
+            (WARN, tr("'?all' (neutral) gives receivers no guidance about other senders"))
+        )  # fmt: skip
     if any(t.mechanism == "ptr" for t in record.terms):
-        problems.append((WARN, "'ptr' is deprecated (RFC 7208 §5.5) and slow; use ip4/ip6"))
+        problems.append((WARN, tr("'ptr' is deprecated (RFC 7208 §5.5) and slow; use ip4/ip6")))
     if ip:
         ev = spf.check_host(dns_, ip, domain)
         evidence.append(f"check_host({ip}) = {ev.result} {ev.error}".strip())
         evidence.extend(ev.trail)
         if ev.result == "temperror":
-            problems.append((WARN, f"could not evaluate for {ip}: {ev.error}"))
+            problems.append(
+                (WARN, tr("could not evaluate for %(ip)s: %(error)s", ip=ip, error=ev.error))
+            )  # fmt: skip
         elif ev.result == "permerror":
-            problems.append((FAIL, f"evaluation for {ip} gives permerror: {ev.error}"))
+            problems.append(
+                (FAIL, tr("evaluation for %(ip)s gives permerror: %(error)s", ip=ip, error=ev.error))
+            )  # fmt: skip
         elif ev.result != "pass":
-            problems.append((FAIL, f"{ip} is not authorised (result {ev.result})"))
+            problems.append(
+                (FAIL, tr("%(ip)s is not authorised (result %(result)s)", ip=ip, result=ev.result))
+            )  # fmt: skip
     if not problems:
-        covered = f" and authorises {ip}" if ip else ""
-        return Check("spf", PASS, f"SPF record is valid ({count.total} lookups){covered}.",
-                     "", "", evidence)  # fmt: skip
+        if ip:
+            detail = tr("SPF record is valid (%(count)d lookups) and authorises %(ip)s.",
+                        count=count.total, ip=ip)  # fmt: skip
+        else:
+            detail = tr("SPF record is valid (%(count)d lookups).", count=count.total)
+        return Check("spf", PASS, detail, "", "", evidence)
     status = FAIL if any(s == FAIL for s, _ in problems) else WARN
     detail = "; ".join(m for _, m in problems) + "."
-    fix = "Publish the corrected record below"
     if count.total > spf.LOOKUP_LIMIT:
-        fix += "; replace includes with ip4:/ip6: ranges (flatten) or drop unused services"
-    return Check("spf", status, detail, fix + ".", _spf_fix_record(domain, record, ip), evidence)
+        fix = tr("Publish the corrected record below; replace includes with ip4:/ip6: ranges "
+                 "(flatten) or drop unused services.")  # fmt: skip
+    else:
+        fix = tr("Publish the corrected record below.")
+    return Check("spf", status, detail, fix, _spf_fix_record(domain, record, ip), evidence)
 
 
 def parse_tags(text: str) -> dict[str, str]:
@@ -253,9 +173,9 @@ def parse_tags(text: str) -> dict[str, str]:
         key, sep, value = part.partition("=")
         key = key.strip().lower()
         if not sep or not re.match(r"^[a-z][a-z0-9_]*$", key):
-            raise ValueError(f"'{part}' is not a tag=value pair")
+            raise ValueError(tr("'%(part)s' is not a tag=value pair", part=part))
         if key in tags:
-            raise ValueError(f"tag '{key}' appears twice")
+            raise ValueError(tr("tag '%(tag)s' appears twice", tag=key))
         tags[key] = re.sub(r"\s+", "", value) if key == "p" else value.strip()
     return tags
 
@@ -278,12 +198,7 @@ def dkim_key_bits(p: str) -> tuple[str, int]:
     return type(key).__name__, 0
 
 
-def _dkim_fix(domain: str, selector: str) -> str:
-    return (f"Generate a 2048-bit key (tradeinbox.core.dkimsign.generate_key), sign outgoing mail "
-            f"with it and publish the public key as TXT at {selector}._domainkey.{domain}.")  # fmt: skip
-
-
-def _check_dkim_selector(dns_: Dns, domain: str, selector: str) -> Check | None:
+def _check_dkim_selector(dns_: Dns, domain: str, selector: str, fix: str) -> Check | None:
     name = f"{selector}._domainkey.{domain}"
     records = [t for t in dns_.txt(name) if "p=" in t or "v=DKIM1" in t]
     if not records:
@@ -293,61 +208,66 @@ def _check_dkim_selector(dns_: Dns, domain: str, selector: str) -> Check | None:
     try:
         tags = parse_tags(text)
     except ValueError as exc:
-        return Check("dkim", FAIL, f"DKIM record at {name} is malformed: {exc}.",
-                     _dkim_fix(domain, selector), record, [text])  # fmt: skip
+        return Check("dkim", FAIL, tr("DKIM record at %(name)s is malformed: %(error)s.",
+                                      name=name, error=str(exc)), fix, record, [text])  # fmt: skip
     if "v" in tags and tags["v"] != "DKIM1":
-        return Check("dkim", FAIL, f"DKIM record at {name} has v={tags['v']}, expected DKIM1.",
-                     _dkim_fix(domain, selector), record, [text])  # fmt: skip
+        return Check("dkim", FAIL, tr("DKIM record at %(name)s has v=%(version)s, expected DKIM1.",
+                                      name=name, version=tags["v"]), fix, record, [text])  # fmt: skip
     if "p" not in tags:
-        return Check("dkim", FAIL, f"DKIM record at {name} has no p= tag.",
-                     _dkim_fix(domain, selector), record, [text])  # fmt: skip
+        return Check("dkim", FAIL, tr("DKIM record at %(name)s has no p= tag.", name=name), fix,
+                     record, [text])  # fmt: skip
     if tags["p"] == "":
-        return Check("dkim", FAIL, f"the key at {name} is revoked (empty p=); mail signed with "
-                     "this selector fails DKIM.", _dkim_fix(domain, selector), record, [text])  # fmt: skip
+        return Check("dkim", FAIL, tr("the key at %(name)s is revoked (empty p=); mail signed with "
+                                      "this selector fails DKIM.", name=name), fix, record, [text])  # fmt: skip
     try:
         ktype, bits = dkim_key_bits(tags["p"])
     except (ValueError, TypeError) as exc:
-        return Check("dkim", FAIL, f"the p= value at {name} is not a valid public key ({exc}).",
-                     _dkim_fix(domain, selector), record, [text])  # fmt: skip
+        return Check("dkim", FAIL, tr("the p= value at %(name)s is not a valid public key "
+                                      "(%(error)s).", name=name, error=str(exc)), fix, record,
+                     [text])  # fmt: skip
     evidence = [f"{name}: {text[:90]}{'...' if len(text) > 90 else ''}", f"{ktype} {bits} bits"]
     if tags.get("k", "rsa") not in ("rsa", "ed25519"):
-        return Check("dkim", FAIL, f"unknown key type k={tags['k']}.", _dkim_fix(domain, selector),
+        return Check("dkim", FAIL, tr("unknown key type k=%(type)s.", type=tags["k"]), fix,
                      record, evidence)  # fmt: skip
     testing = "y" in tags.get("t", "").split(":")
     if ktype == "rsa" and bits < 1024:
-        return Check("dkim", FAIL, f"RSA key of {bits} bits at {name}: verifiers must reject keys "
-                     "under 1024 bits (RFC 8301 §3.2).", _dkim_fix(domain, selector), record,
-                     evidence)  # fmt: skip
+        return Check("dkim", FAIL, tr("RSA key of %(bits)d bits at %(name)s: verifiers must reject "
+                                      "keys under 1024 bits (RFC 8301 §3.2).", bits=bits, name=name),
+                     fix, record, evidence)  # fmt: skip
     if ktype == "rsa" and bits < 2048:
-        return Check("dkim", WARN, f"RSA key of {bits} bits at {name} is weak; 2048 is the norm.",
-                     _dkim_fix(domain, selector), record, evidence)  # fmt: skip
+        return Check("dkim", WARN, tr("RSA key of %(bits)d bits at %(name)s is weak; 2048 is the "
+                                      "norm.", bits=bits, name=name), fix, record, evidence)  # fmt: skip
     if testing:
-        return Check("dkim", WARN, f"key at {name} is in testing mode (t=y): receivers may ignore "
-                     "DKIM results.", "Remove t=y from the record once signing works.", "",
-                     evidence)  # fmt: skip
-    return Check("dkim", PASS, f"{ktype.upper()} {bits}-bit key published at {name}.", "", "",
-                 evidence)  # fmt: skip
+        return Check("dkim", WARN, tr("key at %(name)s is in testing mode (t=y): receivers may "
+                                      "ignore DKIM results.", name=name),
+                     tr("Remove t=y from the record once signing works."), "", evidence)  # fmt: skip
+    return Check("dkim", PASS, tr("%(type)s %(bits)d-bit key published at %(name)s.",
+                                  type=ktype.upper(), bits=bits, name=name), "", "", evidence)  # fmt: skip
 
 
-def check_dkim(dns_: Dns, domain: str, selector: str | None = None) -> Check:
+def check_dkim(
+    dns_: Dns, domain: str, selector: str | None = None, hints: Hints = CLI_HINTS
+) -> Check:
     """DKIM key record at SELECTOR._domainkey.DOMAIN (RFC 6376 §3.6.2.2)."""
     selectors = [selector] if selector else list(COMMON_SELECTORS)
     try:
         for sel in selectors:
-            result = _check_dkim_selector(dns_, domain, sel)
+            fix = tr(hints.dkim_fix, name=f"{sel}._domainkey.{domain}")
+            result = _check_dkim_selector(dns_, domain, sel, fix)
             if result is not None:
                 if not selector:
-                    result.detail += f" (found by trying common selectors; pass --selector {sel})"
+                    result.detail += " " + tr(hints.found_selector, selector=sel)
                 return result
     except DnsUnavailable as exc:
-        return _unavailable("dkim", exc)
+        return _unavailable("dkim", exc, hints)
     sel = selector or "default"
-    where = f"{sel}._domainkey.{domain}" if selector else f"any common selector of {domain}"
+    if selector:
+        detail = tr("no DKIM key published at %(name)s.", name=f"{sel}._domainkey.{domain}")
+    else:
+        detail = tr("no DKIM key published at any common selector of %(domain)s.", domain=domain)
+        detail += " " + tr(hints.give_selector)
     status = FAIL if selector else WARN
-    detail = f"no DKIM key published at {where}."
-    if not selector:
-        detail += " Pass --selector (see s= in a DKIM-Signature of your sent mail) to be sure."
-    return Check("dkim", status, detail, _dkim_fix(domain, sel),
+    return Check("dkim", status, detail, tr(hints.dkim_fix, name=f"{sel}._domainkey.{domain}"),
                  f'{sel}._domainkey.{domain}. IN TXT "v=DKIM1; k=rsa; p=<base64 public key>"')  # fmt: skip
 
 
@@ -373,7 +293,7 @@ def _dmarc_record(dns_: Dns, domain: str) -> tuple[str, list[str]]:
     return f"_dmarc.{domain}", found
 
 
-def check_dmarc(dns_: Dns, domain: str) -> Check:
+def check_dmarc(dns_: Dns, domain: str, hints: Hints = CLI_HINTS) -> Check:
     """DMARC policy record (RFC 7489 §6.3) at _dmarc.DOMAIN or its organisational domain."""
     suggest = (f'_dmarc.{domain}. IN TXT "v=DMARC1; p=quarantine; adkim=r; aspf=r; '
                f'rua=mailto:dmarc-reports@{domain}"')  # fmt: skip
@@ -383,35 +303,38 @@ def check_dmarc(dns_: Dns, domain: str) -> Check:
         if not found and org != domain:
             name, found = _dmarc_record(dns_, org)
     except DnsUnavailable as exc:
-        return _unavailable("dmarc", exc)
+        return _unavailable("dmarc", exc, hints)
     if not found:
-        return Check("dmarc", FAIL, f"no DMARC record at _dmarc.{domain}: Gmail and Yahoo require "
-                     "one from bulk senders and receivers have no policy for spoofed mail.",
-                     "Publish a DMARC record; start with p=none to collect reports, then move to "
-                     "quarantine/reject.", suggest)  # fmt: skip
+        return Check("dmarc", FAIL, tr("no DMARC record at %(name)s: Gmail and Yahoo require one "
+                                       "from bulk senders and receivers have no policy for "
+                                       "spoofed mail.", name=f"_dmarc.{domain}"),
+                     tr("Publish a DMARC record; start with p=none to collect reports, then move "
+                        "to quarantine/reject."), suggest)  # fmt: skip
     if len(found) > 1:
-        return Check("dmarc", FAIL, f"{name} has {len(found)} DMARC records; receivers ignore all "
-                     "of them (RFC 7489 §6.6.3).", "Keep exactly one.", suggest, found)  # fmt: skip
+        return Check("dmarc", FAIL, tr("%(name)s has %(count)d DMARC records; receivers ignore all "
+                                       "of them (RFC 7489 §6.6.3).", name=name, count=len(found)),
+                     tr("Keep exactly one."), suggest, found)  # fmt: skip
     text = found[0]
     evidence = [f"{name}: {text}"]
     try:
         tags = parse_tags(text)
         if not text.replace(" ", "").startswith("v=DMARC1;") and text.strip() != "v=DMARC1":
-            raise ValueError("must start with 'v=DMARC1;'")
+            raise ValueError(tr("must start with 'v=DMARC1;'"))
         if "p" not in tags:
-            raise ValueError("the required p= tag is missing")
+            raise ValueError(tr("the required p= tag is missing"))
         for key, allowed in (("p", ("none", "quarantine", "reject")),
                              ("sp", ("none", "quarantine", "reject")),
                              ("adkim", ("r", "s")), ("aspf", ("r", "s"))):  # fmt: skip
             if key in tags and tags[key].lower() not in allowed:
-                raise ValueError(f"{key}={tags[key]} is not one of {', '.join(allowed)}")
+                raise ValueError(tr("%(tag)s=%(value)s is not one of %(allowed)s", tag=key,
+                                    value=tags[key], allowed=", ".join(allowed)))  # fmt: skip
         pct = int(tags.get("pct", "100"))
         if not 0 <= pct <= 100:
-            raise ValueError(f"pct={pct} is outside 0-100")
+            raise ValueError(tr("pct=%(pct)d is outside 0-100", pct=pct))
     except ValueError as exc:
-        return Check("dmarc", FAIL, f"malformed DMARC record: {exc}.",
-                     "Replace it with a valid record; receivers ignore malformed ones.", suggest,
-                     evidence)  # fmt: skip
+        return Check("dmarc", FAIL, tr("malformed DMARC record: %(error)s.", error=str(exc)),
+                     tr("Replace it with a valid record; receivers ignore malformed ones."),
+                     suggest, evidence)  # fmt: skip
     policy = tags["p"].lower()
     sp = tags.get("sp", policy).lower()
     rua = [u.strip() for u in tags.get("rua", "").split(",") if u.strip()]
@@ -424,14 +347,16 @@ def check_dmarc(dns_: Dns, domain: str) -> Check:
         evidence.append(f"inherited from organisational domain {org} (subdomain policy sp={sp})")
     problems: list[tuple[str, str]] = []
     if policy == "none":
-        problems.append((WARN, "p=none only monitors: spoofed mail is still delivered"))
+        problems.append((WARN, tr("p=none only monitors: spoofed mail is still delivered")))
     if pct < 100 and policy != "none":
-        problems.append((WARN, f"pct={pct}: the policy applies to only {pct}% of failing mail"))
+        problems.append(
+            (WARN, tr("pct=%(pct)d: the policy applies to only %(pct)d%% of failing mail", pct=pct))
+        )  # fmt: skip
     if not rua:
-        problems.append((WARN, "no rua= address: you receive no aggregate reports"))
+        problems.append((WARN, tr("no rua= address: you receive no aggregate reports")))
     for uri in rua:
         if not uri.lower().startswith("mailto:"):
-            problems.append((WARN, f"rua URI '{uri}' is not a mailto: address"))
+            problems.append((WARN, tr("rua URI '%(uri)s' is not a mailto: address", uri=uri)))
             continue
         target = uri[7:].split("!")[0].rpartition("@")[2].lower()
         if target and organizational_domain(target) != organizational_domain(domain):
@@ -441,15 +366,17 @@ def check_dmarc(dns_: Dns, domain: str) -> Check:
             except DnsUnavailable:
                 ok = True
             if not ok:
-                problems.append((WARN, f"external report address needs {auth} TXT \"v=DMARC1\" "
-                                       "(RFC 7489 §7.1) or reports are not sent"))  # fmt: skip
+                problems.append((WARN, tr("external report address needs %(name)s TXT "
+                                          "\"v=DMARC1\" (RFC 7489 §7.1) or reports are not sent",
+                                          name=auth)))  # fmt: skip
     if "sp" in tags and ["none", "quarantine", "reject"].index(sp) < [
         "none", "quarantine", "reject"].index(policy):  # fmt: skip
-        problems.append((WARN, f"subdomain policy sp={sp} is weaker than p={policy}: "
-                               "attackers can spoof any.subdomain"))  # fmt: skip
+        problems.append((WARN, tr("subdomain policy sp=%(sp)s is weaker than p=%(policy)s: "
+                                  "attackers can spoof any.subdomain", sp=sp, policy=policy)))  # fmt: skip
     if not problems:
-        return Check("dmarc", PASS, f"DMARC p={policy} for 100% of mail with reports to "
-                     f"{', '.join(rua)}.", "", "", evidence)  # fmt: skip
+        return Check("dmarc", PASS, tr("DMARC p=%(policy)s for 100%% of mail with reports to "
+                                       "%(rua)s.", policy=policy, rua=", ".join(rua)), "", "",
+                     evidence)  # fmt: skip
     status = FAIL if any(s == FAIL for s, _ in problems) else WARN
     fixed = {**tags, "p": policy if policy != "none" else "quarantine", "pct": "100"}
     fixed.setdefault("rua", f"mailto:dmarc-reports@{domain}")
@@ -459,75 +386,82 @@ def check_dmarc(dns_: Dns, domain: str) -> Check:
         del fixed["pct"]
     body = "; ".join(f"{k}={v}" for k, v in fixed.items())
     return Check("dmarc", status, "; ".join(m for _, m in problems) + ".",
-                 "Once reports show your own mail passes, tighten the policy as below.",
+                 tr("Once reports show your own mail passes, tighten the policy as below."),
                  f'{name}. IN TXT "{body}"', evidence)  # fmt: skip
 
 
-def check_mx(dns_: Dns, domain: str) -> Check:
+def check_mx(dns_: Dns, domain: str, hints: Hints = CLI_HINTS) -> Check:
     """MX: present, not null (RFC 7505), every exchange resolves to an address."""
     try:
         mx = dns_.mx(domain)
         evidence = [f"MX {pref} {host}" for pref, host in mx]
         record = f"{domain}. IN MX 10 mail.{domain}."
         if not mx:
-            has_a = bool(dns_.all_addresses(domain))
-            where = "falls back to the A record (RFC 5321 §5.1)" if has_a else "is undeliverable"
-            return Check("mx", FAIL, f"{domain} has no MX record; mail to it {where}, so replies "
-                         "and bounces to your sending address get lost.",
-                         "Publish MX records pointing to your mail server or provider.", record,
-                         evidence)  # fmt: skip
+            if dns_.all_addresses(domain):
+                detail = tr("%(domain)s has no MX record; mail to it falls back to the A record "
+                            "(RFC 5321 §5.1), so replies and bounces to your sending address get "
+                            "lost.", domain=domain)  # fmt: skip
+            else:
+                detail = tr("%(domain)s has no MX record; mail to it is undeliverable, so "
+                            "replies and bounces to your sending address get lost.", domain=domain)  # fmt: skip
+            return Check("mx", FAIL, detail,
+                         tr("Publish MX records pointing to your mail server or provider."),
+                         record, evidence)  # fmt: skip
         if len(mx) == 1 and mx[0][1] in ("", "."):
-            return Check("mx", FAIL, f"{domain} publishes a null MX (RFC 7505): it declares it "
-                         "accepts no mail, and many receivers reject mail *from* such domains.",
-                         "Remove the null MX and publish real MX records.", record,
+            return Check("mx", FAIL, tr("%(domain)s publishes a null MX (RFC 7505): it declares it "
+                                        "accepts no mail, and many receivers reject mail *from* "
+                                        "such domains.", domain=domain),
+                         tr("Remove the null MX and publish real MX records."), record,
                          evidence)  # fmt: skip
         bad: list[str] = []
+        unusable = 0  # exchanges that cannot take mail at all (no address, an IP literal)
         for _, host in mx:
             if host in ("", "."):
-                bad.append("null MX mixed with real MX records")
+                bad.append(tr("null MX mixed with real MX records"))
                 continue
             try:
                 ipaddress.ip_address(host)
-                bad.append(f"{host} is an IP address, not a host name")
+                bad.append(tr("%(host)s is an IP address, not a host name", host=host))
+                unusable += 1
                 continue
             except ValueError:
                 pass
             addrs = dns_.all_addresses(host)
             evidence.append(f"{host} -> {', '.join(addrs) or 'no address'}")
             if not addrs:
-                bad.append(f"{host} does not resolve")
+                bad.append(tr("%(host)s does not resolve", host=host))
+                unusable += 1
             elif dns_.cname(host):
-                bad.append(
-                    f"{host} is a CNAME (RFC 2181 §10.3 forbids MX targets that are aliases)"
-                )
+                bad.append(tr("%(host)s is a CNAME (RFC 2181 §10.3 forbids MX targets that are "
+                              "aliases)", host=host))  # fmt: skip
     except DnsUnavailable as exc:
-        return _unavailable("mx", exc)
+        return _unavailable("mx", exc, hints)
     if not bad:
-        return Check("mx", PASS, f"{len(mx)} MX record(s), all resolve.", "", "", evidence)
-    resolving = len(mx) - sum(1 for b in bad if "does not resolve" in b or "IP address" in b)
-    status = WARN if resolving > 0 and len(bad) < len(mx) else FAIL
+        return Check("mx", PASS, tr("%(count)d MX record(s), all resolve.", count=len(mx)), "", "",
+                     evidence)  # fmt: skip
+    status = WARN if len(mx) - unusable > 0 and len(bad) < len(mx) else FAIL
     return Check("mx", status, "; ".join(bad) + ".",
-                 "Point every MX at a host name that has an A/AAAA record.", record,
+                 tr("Point every MX at a host name that has an A/AAAA record."), record,
                  evidence)  # fmt: skip
 
 
 _GENERIC_PTR = re.compile(r"(\d{1,3}[-.]){3}\d{1,3}|dynamic|dhcp|pool|dsl|cable|dyn\b|ppp")
 
 
-def check_ptr(dns_: Dns, ip: str | None, domain: str = "") -> Check:
+def check_ptr(dns_: Dns, ip: str | None, domain: str = "", hints: Hints = CLI_HINTS) -> Check:
     """Forward-confirmed reverse DNS (RFC 8601 §3 iprev): PTR exists and maps back to the IP."""
     if not ip:
-        return Check("ptr", WARN, "not checked: pass the sending IP with --ip.", "")
+        return Check("ptr", WARN, tr(hints.no_ip), "")
     try:
         addr = ipaddress.ip_address(ip)
         rev = dns.reversename.from_address(ip).to_text(omit_final_dot=True)
         names = dns_.ptr_names(ip)
         record = f"{rev}. IN PTR mail.{domain or 'example.com'}."
         if not names:
-            return Check("ptr", FAIL, f"{ip} has no reverse DNS (PTR) record; many receivers "
-                         "reject or spam-folder such mail.", "Ask whoever owns the IP (hosting "
-                         "provider or ISP) to set the PTR to your mail host name, which must "
-                         "resolve back to the IP.", record)  # fmt: skip
+            return Check("ptr", FAIL, tr("%(ip)s has no reverse DNS (PTR) record; many receivers "
+                                         "reject or spam-folder such mail.", ip=ip),
+                         tr("Ask whoever owns the IP (hosting provider or ISP) to set the PTR to "
+                            "your mail host name, which must resolve back to the IP."), record)  # fmt: skip
         evidence = [f"PTR {rev} -> {', '.join(names)}"]
         confirmed = []
         for name in names:
@@ -536,21 +470,23 @@ def check_ptr(dns_: Dns, ip: str | None, domain: str = "") -> Check:
             if any(ipaddress.ip_address(a) == addr for a in addrs):
                 confirmed.append(name)
     except DnsUnavailable as exc:
-        return _unavailable("ptr", exc)
-    except ValueError as exc:
-        return Check("ptr", FAIL, f"'{ip}' is not an IP address ({exc}).", "Pass a valid --ip.")
+        return _unavailable("ptr", exc, hints)
+    except ValueError:
+        return Check("ptr", FAIL, tr("'%(ip)s' is not an IP address.", ip=ip), tr(hints.bad_ip))
     if not confirmed:
         fwd = f"{names[0]}. IN {'A' if addr.version == 4 else 'AAAA'} {ip}"
-        return Check("ptr", FAIL, f"PTR of {ip} is {names[0]} but that name does not resolve "
-                     "back to the IP (not forward-confirmed).", "Add the forward record below, "
-                     "or have the PTR changed to a name that resolves to the IP.", fwd,
-                     evidence)  # fmt: skip
+        return Check("ptr", FAIL, tr("PTR of %(ip)s is %(name)s but that name does not resolve "
+                                     "back to the IP (not forward-confirmed).", ip=ip, name=names[0]),
+                     tr("Add the forward record below, or have the PTR changed to a name that "
+                        "resolves to the IP."), fwd, evidence)  # fmt: skip
     name = confirmed[0]
     if _GENERIC_PTR.search(name):
-        return Check("ptr", WARN, f"{ip} <-> {name} is forward-confirmed but looks like a generic "
-                     "ISP name; receivers score those as dynamic/residential.", "Ask for a PTR "
-                     "naming your mail host.", record, evidence)  # fmt: skip
-    return Check("ptr", PASS, f"{ip} <-> {name} is forward-confirmed.", "", "", evidence)
+        return Check("ptr", WARN, tr("%(ip)s <-> %(name)s is forward-confirmed but looks like a "
+                                     "generic ISP name; receivers score those as "
+                                     "dynamic/residential.", ip=ip, name=name),
+                     tr("Ask for a PTR naming your mail host."), record, evidence)  # fmt: skip
+    return Check("ptr", PASS, tr("%(ip)s <-> %(name)s is forward-confirmed.", ip=ip, name=name),
+                 "", "", evidence)  # fmt: skip
 
 
 def dnsbl_query_name(ip: str, zone: str) -> str:
@@ -563,14 +499,19 @@ def dnsbl_query_name(ip: str, zone: str) -> str:
     return f"{rev}.{zone.rstrip('.')}"
 
 
-def check_dnsbl(dns_: Dns, ip: str | None, zones: Iterable[str] = DEFAULT_DNSBL_ZONES) -> Check:
+def check_dnsbl(
+    dns_: Dns,
+    ip: str | None,
+    zones: Iterable[str] = DEFAULT_DNSBL_ZONES,
+    hints: Hints = CLI_HINTS,
+) -> Check:
     """Is the sending IP on a DNS blocklist? 127.0.0.x = listed; 127.255.255.x = refused."""
     if not ip:
-        return Check("dnsbl", WARN, "not checked: pass the sending IP with --ip.", "")
+        return Check("dnsbl", WARN, tr(hints.no_ip), "")
     try:
         ipaddress.ip_address(ip)
     except ValueError:
-        return Check("dnsbl", FAIL, f"'{ip}' is not an IP address.", "Pass a valid --ip.")
+        return Check("dnsbl", FAIL, tr("'%(ip)s' is not an IP address.", ip=ip), tr(hints.bad_ip))
     listed, refused, unchecked, evidence = [], [], [], []
     for zone in zones:
         qname = dnsbl_query_name(ip, zone)
@@ -600,19 +541,21 @@ def check_dnsbl(dns_: Dns, ip: str | None, zones: Iterable[str] = DEFAULT_DNSBL_
         else:
             evidence.append(f"{zone}: not listed")
     if listed:
-        return Check("dnsbl", FAIL, f"{ip} is listed on {', '.join(listed)}.", "Find and stop "
-                     "the cause (compromised account, bad list, open relay), then request "
-                     "delisting on each list's website; nothing to publish in your own DNS.", "",
-                     evidence)  # fmt: skip
+        return Check("dnsbl", FAIL, tr("%(ip)s is listed on %(lists)s.", ip=ip,
+                                       lists=", ".join(listed)),
+                     tr("Find and stop the cause (compromised account, bad list, open relay), "
+                        "then request delisting on each list's website; nothing to publish in "
+                        "your own DNS."), "", evidence)  # fmt: skip
     if refused or unchecked:
-        why = f"{', '.join(refused)} refused the query" if refused else ""
+        why = []
+        if refused:
+            why.append(tr("%(lists)s refused the query", lists=", ".join(refused)))
         if unchecked:
-            why += ("; " if why else "") + f"could not check {', '.join(unchecked)}"
-        return Check("dnsbl", WARN, f"{ip}: {why}.", "Query through your own resolver (not a "
-                     "public one) with --nameserver to get a real answer.", "",
-                     evidence)  # fmt: skip
-    return Check("dnsbl", PASS, f"{ip} is not listed on {len(evidence)} blocklist(s).", "", "",
-                 evidence)  # fmt: skip
+            why.append(tr("could not check %(lists)s", lists=", ".join(unchecked)))
+        return Check("dnsbl", WARN, tr("%(ip)s: %(problems)s.", ip=ip, problems="; ".join(why)),
+                     tr(hints.own_resolver), "", evidence)  # fmt: skip
+    return Check("dnsbl", PASS, tr("%(ip)s is not listed on %(count)d blocklist(s).", ip=ip,
+                                   count=len(evidence)), "", "", evidence)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -640,16 +583,20 @@ def check_domain(
     selector: str | None = None,
     resolver: dns.resolver.Resolver | None = None,
     dnsbl_zones: Iterable[str] = DEFAULT_DNSBL_ZONES,
+    hints: Hints = CLI_HINTS,
 ) -> Report:
-    """Run all six checks. ``resolver`` defaults to the system one with a 5 s lifetime."""
+    """Run all six checks. ``resolver`` defaults to the system one with a 5 s lifetime.
+
+    ``hints``: how the remedies name missing input (:data:`FORM_HINTS` on the web page).
+    """
     domain = domain.strip().rstrip(".").lower()
     dns_ = Dns(resolver or make_resolver())
     checks = [
-        check_spf(dns_, domain, ip),
-        check_dkim(dns_, domain, selector),
-        check_dmarc(dns_, domain),
-        check_mx(dns_, domain),
-        check_ptr(dns_, ip, domain),
-        check_dnsbl(dns_, ip, dnsbl_zones),
+        check_spf(dns_, domain, ip, hints),
+        check_dkim(dns_, domain, selector, hints),
+        check_dmarc(dns_, domain, hints),
+        check_mx(dns_, domain, hints),
+        check_ptr(dns_, ip, domain, hints),
+        check_dnsbl(dns_, ip, dnsbl_zones, hints),
     ]
     return Report(domain, ip, checks)

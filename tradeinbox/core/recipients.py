@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import tr
 
 __all__ = ["RecipientAddress", "Recommendation", "recommend", "warnings_for"]
 
@@ -46,17 +47,18 @@ class Recommendation:
 def warnings_for(addr: RecipientAddress) -> list[Evidence]:
     out: list[Evidence] = []
     if addr.kind == "former":
-        out.append(
-            Evidence(
-                "recipients.former",
-                1.0,
-                f"{addr.email} is former: {addr.former_detail or 'the person has left'}",
-            )
+        detail = (
+            tr("%(email)s is former: %(detail)s", email=addr.email, detail=addr.former_detail)
+            if addr.former_detail
+            else tr("%(email)s is former: the person has left", email=addr.email)
         )
+        out.append(Evidence("recipients.former", 1.0, detail))
     if addr.bounced:
-        out.append(Evidence("recipients.bounced", 1.0, f"mail to {addr.email} bounced (hard)"))
+        detail = tr("mail to %(email)s bounced (hard)", email=addr.email)
+        out.append(Evidence("recipients.bounced", 1.0, detail))
     if addr.kind == "disposable":
-        out.append(Evidence("recipients.disposable", 0.8, f"{addr.email} is a disposable address"))
+        detail = tr("%(email)s is a disposable address", email=addr.email)
+        out.append(Evidence("recipients.disposable", 0.8, detail))
     return out
 
 
@@ -99,17 +101,32 @@ def recommend(
             if pick.kind == "role" and any(a.kind == "official" for a in business):
                 pick = next(a for a in business if a.kind == "official")
             rec.to.append(pick.email)
-            why = "formal address" if pick.is_formal else f"{pick.kind} address"
-            rec.evidence.append(
-                Evidence(
-                    "recipients.to", 1.0, f"To {pick.email}: the {why} {person} does business from"
+            if pick.is_formal:
+                why = tr(
+                    "To %(email)s: the formal address %(person)s does business from",
+                    email=pick.email,
+                    person=person,
                 )
-            )
+            elif pick.kind == "role":
+                why = tr(
+                    "To %(email)s: the role address %(person)s does business from",
+                    email=pick.email,
+                    person=person,
+                )
+            else:
+                why = tr(
+                    "To %(email)s: the official address %(person)s does business from",
+                    email=pick.email,
+                    person=person,
+                )
+            rec.evidence.append(Evidence("recipients.to", 1.0, why))
             for a in personal_used:
                 rec.cc.append(a.email)
                 rec.evidence.append(
                     Evidence(
-                        "recipients.cc", 0.8, f"Cc {a.email}: personal address used in this thread"
+                        "recipients.cc",
+                        0.8,
+                        tr("Cc %(email)s: personal address used in this thread", email=a.email),
                     )
                 )
         elif personal_used:
@@ -118,7 +135,9 @@ def recommend(
             rec.to.append(first.email)
             rec.evidence.append(
                 Evidence(
-                    "recipients.to_personal", 0.6, f"To {first.email}: no working company address"
+                    "recipients.to_personal",
+                    0.6,
+                    tr("To %(email)s: no working company address", email=first.email),
                 )
             )
             rec.cc.extend(a.email for a in rest)

@@ -31,11 +31,12 @@ from __future__ import annotations
 import calendar as _calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tradeinbox.core.deals.business_hours import BusinessCalendar, next_business_moment
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import tr, tr_noop
 
 __all__ = [
     "CadenceStep",
@@ -70,13 +71,18 @@ class CadenceStep:
 
     def label(self) -> str:
         parts = []
-        if self.months:
-            parts.append(f"+{self.months} month" + ("s" if self.months > 1 else ""))
+        if self.months == 1:
+            parts.append(tr("+1 month"))
+        elif self.months:
+            parts.append(tr("+%(count)d months", count=self.months))
         if self.days:
             weeks, rest = divmod(self.days, 7)
-            parts.append(
-                f"+{weeks} week" + ("s" if weeks > 1 else "") if not rest else f"+{self.days} days"
-            )
+            if rest:
+                parts.append(tr("+%(count)d days", count=self.days))
+            elif weeks == 1:
+                parts.append(tr("+1 week"))
+            else:
+                parts.append(tr("+%(count)d weeks", count=weeks))
         return " ".join(parts)
 
     def due_from(self, moment: datetime, zone: ZoneInfo) -> datetime:
@@ -120,7 +126,7 @@ DEFAULT_RULES: tuple[CadenceRule, ...] = (
             CadenceStep(7, template="quotation_followup"),
         ),
         stages=frozenset({"quoted"}),
-        description="after a quotation: +3 days, +1 week",
+        description=tr_noop("after a quotation: +3 days, +1 week"),
     ),
     CadenceRule(
         "after_sample",
@@ -129,7 +135,7 @@ DEFAULT_RULES: tuple[CadenceRule, ...] = (
             CadenceStep(7, template="sample_followup"),
         ),
         stages=frozenset({"sample"}),
-        description="after samples: +5 days, +1 week",
+        description=tr_noop("after samples: +5 days, +1 week"),
     ),
     CadenceRule(
         "negotiation",
@@ -138,7 +144,7 @@ DEFAULT_RULES: tuple[CadenceRule, ...] = (
             CadenceStep(7, template="negotiation_followup"),
         ),
         stages=frozenset({"negotiation"}),
-        description="during negotiation: +3 days, +1 week",
+        description=tr_noop("during negotiation: +3 days, +1 week"),
     ),
     CadenceRule(
         "targeted_inquiry",
@@ -149,7 +155,7 @@ DEFAULT_RULES: tuple[CadenceRule, ...] = (
         ),
         grades=frozenset({"C", "D"}),
         stages=frozenset({"cold", "inquiry"}),
-        description="targeted / key-account inquiry: +1 day, +3 days, +1 week",
+        description=tr_noop("targeted / key-account inquiry: +1 day, +3 days, +1 week"),
     ),
     CadenceRule(
         "browsing",
@@ -161,7 +167,7 @@ DEFAULT_RULES: tuple[CadenceRule, ...] = (
         grades=frozenset({"B"}),
         stages=frozenset({"cold", "inquiry"}),
         repeat_last=True,
-        description="browsing inquiry: +2 days, +1 week, then monthly",
+        description=tr_noop("browsing inquiry: +2 days, +1 week, then monthly"),
     ),
 )
 
@@ -257,6 +263,11 @@ def _suggest_channel(state: CadenceState, settings: CadenceSettings) -> str:
     return "phone"
 
 
+def _when(moment: datetime) -> str:
+    """A moment in evidence text a person reads (not ISO 8601's "T...+00:00")."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def _zone(state: CadenceState, settings: CadenceSettings) -> ZoneInfo:
     return ZoneInfo(settings.person_tz or (settings.calendar.tz if settings.calendar else "UTC"))
 
@@ -266,12 +277,18 @@ def _decide(state: CadenceState, now: datetime, settings: CadenceSettings) -> Ca
         raise ValueError("timezone-aware datetimes only")
     ev: list[Evidence] = []
     if state.paused:
-        return CadenceDecision("stop", None, [Evidence("cadence.paused", 0.0, "paused by user")])
+        paused = Evidence("cadence.paused", 0.0, tr("paused by user"))
+        return CadenceDecision("stop", None, [paused])
     rule = match_rule(state.grade, state.stage, settings.rules)
     if rule is None:
-        detail = f"no cadence for grade {state.grade or '-'} at stage {state.stage}"
+        detail = tr(
+            "no cadence for grade %(grade)s at stage %(stage)s",
+            grade=state.grade or "-",
+            stage=state.stage,
+        )
         return CadenceDecision("stop", None, [Evidence("cadence.no_rule", 0.0, detail)])
-    ev.append(Evidence(f"cadence.rule.{rule.id}", 0.0, rule.description or rule.id))
+    # A user's own rule description is not in the catalog: tr() leaves it as written.
+    ev.append(Evidence(f"cadence.rule.{rule.id}", 0.0, tr(rule.description) or rule.id))
 
     touches = sorted(state.touches, key=lambda t: t.at)
     last_in = max((i for i, t in enumerate(touches) if t.direction == "in"), default=-1)
@@ -279,18 +296,26 @@ def _decide(state: CadenceState, now: datetime, settings: CadenceSettings) -> Ca
     if not outs:
         if last_in >= 0:
             t = touches[last_in]
-            detail = f"buyer replied by {t.channel} on {t.at.isoformat()}: answer them instead"
+            detail = tr(
+                "buyer replied by %(channel)s on %(at)s: answer them instead",
+                channel=t.channel,
+                at=_when(t.at),
+            )
             ev.append(Evidence("cadence.stop.buyer_replied", 0.0, detail))
         else:
-            ev.append(Evidence("cadence.stop.nothing_sent", 0.0, "nothing sent yet"))
+            ev.append(Evidence("cadence.stop.nothing_sent", 0.0, tr("nothing sent yet")))
         return CadenceDecision("stop", None, ev)
     if last_in >= 0:
         ev.append(
             Evidence(
                 "cadence.since_reply",
                 0.0,
-                f"last buyer message {touches[last_in].at.isoformat()} "
-                f"({touches[last_in].channel}); {len(outs)} outbound since",
+                tr(
+                    "last buyer message %(at)s (%(channel)s); %(count)d outbound since",
+                    at=_when(touches[last_in].at),
+                    channel=touches[last_in].channel,
+                    count=len(outs),
+                ),
             )
         )
 
@@ -300,12 +325,33 @@ def _decide(state: CadenceState, now: datetime, settings: CadenceSettings) -> Ca
     exhausted = step_index >= len(rule.steps) and not rule.repeat_last
     if unanswered >= settings.max_unanswered or exhausted:
         channel = _suggest_channel(state, settings)
-        how = "call" if channel in ("phone", "mobile") else "message on " + channel
+        call = channel in ("phone", "mobile")
         if unanswered >= settings.max_unanswered:
-            detail = f"{unanswered} follow-ups in a row unanswered: {how} instead of another mail"
+            if call:
+                detail = tr(
+                    "%(count)d follow-ups in a row unanswered: call instead of another mail",
+                    count=unanswered,
+                )
+            else:
+                detail = tr(
+                    "%(count)d follow-ups in a row unanswered: message on %(channel)s instead"
+                    " of another mail",
+                    count=unanswered,
+                    channel=channel,
+                )
             ev.append(Evidence("cadence.stop.unanswered", float(unanswered), detail))
         else:
-            detail = f"all {len(rule.steps)} steps done without an answer: {how} instead"
+            if call:
+                detail = tr(
+                    "all %(count)d steps done without an answer: call instead",
+                    count=len(rule.steps),
+                )
+            else:
+                detail = tr(
+                    "all %(count)d steps done without an answer: message on %(channel)s instead",
+                    count=len(rule.steps),
+                    channel=channel,
+                )
             ev.append(Evidence("cadence.stop.complete", float(unanswered), detail))
         # Due when the next mail would have gone: one more wait of the last step.
         zone = _zone(state, settings)
@@ -337,14 +383,23 @@ def _decide(state: CadenceState, now: datetime, settings: CadenceSettings) -> Ca
         Evidence(
             f"cadence.step.{step_index + 1}",
             0.0,
-            f"step {step_index + 1}: {step.label()} after {last_out.isoformat()}",
+            tr(
+                "step %(step)d: %(wait)s after %(at)s",
+                step=step_index + 1,
+                wait=step.label(),
+                at=_when(last_out),
+            ),
         )
     )
     if settings.calendar is not None:
         moved = next_business_moment(due, settings.calendar)
         if moved != due:
             ev.append(
-                Evidence("cadence.business_hours", 0.0, f"moved into business hours: {moved}")
+                Evidence(
+                    "cadence.business_hours",
+                    0.0,
+                    tr("moved into business hours: %(at)s", at=str(moved)),
+                )
             )
             due = moved
 
@@ -364,8 +419,12 @@ def _decide(state: CadenceState, now: datetime, settings: CadenceSettings) -> Ca
             Evidence(
                 "cadence.one_per_day",
                 0.0,
-                f"already an outbound message to {state.person} on "
-                f"{earliest.astimezone(zone).date()}: moved to {nxt.astimezone(zone).date()}",
+                tr(
+                    "already an outbound message to %(person)s on %(day)s: moved to %(next)s",
+                    person=state.person,
+                    day=str(earliest.astimezone(zone).date()),
+                    next=str(nxt.astimezone(zone).date()),
+                ),
             )
         )
         earliest = nxt

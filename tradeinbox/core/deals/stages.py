@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import tr, tr_noop
 from tradeinbox.core.message import ParsedMessage
 from tradeinbox.core.quotes import split_reply
 from tradeinbox.core.references import extract_references
@@ -60,18 +61,19 @@ class Stage(StrEnum):
         return self in (Stage.CLOSED_WON, Stage.CLOSED_LOST)
 
 
+# English labels (kept English in stored evidence; a page translates them when shown).
 _LABELS = {
-    Stage.COLD: "Cold",
-    Stage.INQUIRY: "Inquiry",
-    Stage.QUOTED: "Quoted",
-    Stage.SAMPLE: "Sample",
-    Stage.NEGOTIATION: "Negotiation",
-    Stage.ORDER: "Order",
-    Stage.PRODUCTION: "Production",
-    Stage.SHIPPED: "Shipped",
-    Stage.AFTER_SALES: "After-sales",
-    Stage.CLOSED_WON: "Closed won",
-    Stage.CLOSED_LOST: "Closed lost",
+    Stage.COLD: tr_noop("Cold"),
+    Stage.INQUIRY: tr_noop("Inquiry"),
+    Stage.QUOTED: tr_noop("Quoted"),
+    Stage.SAMPLE: tr_noop("Sample"),
+    Stage.NEGOTIATION: tr_noop("Negotiation"),
+    Stage.ORDER: tr_noop("Order"),
+    Stage.PRODUCTION: tr_noop("Production"),
+    Stage.SHIPPED: tr_noop("Shipped"),
+    Stage.AFTER_SALES: tr_noop("After-sales"),
+    Stage.CLOSED_WON: tr_noop("Closed won"),
+    Stage.CLOSED_LOST: tr_noop("Closed lost"),
 }
 
 #: The pipeline in order. ``closed_lost`` can follow any stage; it ranks with ``closed_won``.
@@ -402,7 +404,11 @@ def stage_signals(msg: DealMessage) -> list[StageSignal]:
         hit = _REFERENCE_STAGE.get((ref.kind, direction))
         if hit:
             stage, weight = hit
-            detail = f"{msg.id}: {ref.kind.upper()} {ref.value} ({'from buyer' if direction == 'in' else 'sent'})"
+            found = f"{ref.kind.upper()} {ref.value}"
+            if direction == "in":
+                detail = tr("%(id)s: %(reference)s (from buyer)", id=msg.id, reference=found)
+            else:
+                detail = tr("%(id)s: %(reference)s (sent)", id=msg.id, reference=found)
             per_stage.setdefault(stage, []).append(
                 Evidence(f"stage.reference.{ref.kind}", weight, detail)
             )
@@ -452,7 +458,7 @@ def suggest_stage(
             latest = max(sigs, key=lambda s: (s.weight, rank(s.stage)))
     if not clear or latest is None:
         return StageSuggestion(
-            current, current, False, evidence=[Evidence("stage.no_signal", 0.0, "no stage cue")]
+            current, current, False, evidence=[Evidence("stage.no_signal", 0.0, tr("no stage cue"))]
         )
 
     if current.closed and not latest.stage.closed:
@@ -463,8 +469,12 @@ def suggest_stage(
             Evidence(
                 "stage.reopen",
                 -1.0,
-                f"deal is {current.label}; latest message points to {latest.stage.label}: "
-                "reopen, or start a new deal?",
+                tr(
+                    "deal is %(current)s; latest message points to %(latest)s: reopen, or start"
+                    " a new deal?",
+                    current=tr(current.label),
+                    latest=tr(latest.stage.label),
+                ),
             )
         )
         return StageSuggestion(latest.stage, current, True, True, latest.message_id, ev)
@@ -483,7 +493,11 @@ def suggest_stage(
             Evidence(
                 "stage.backwards",
                 -1.0,
-                f"backwards: {current.label} -> {latest.stage.label}; confirm before changing",
+                tr(
+                    "backwards: %(current)s -> %(latest)s; confirm before changing",
+                    current=tr(current.label),
+                    latest=tr(latest.stage.label),
+                ),
             )
         )
         return StageSuggestion(latest.stage, current, True, True, latest.message_id, ev)
@@ -509,23 +523,31 @@ def suggest_stage(
                     current,
                     current,
                     False,
-                    evidence=[Evidence("stage.no_signal", 0.0, "satisfaction before delivery")],
+                    evidence=[Evidence("stage.no_signal", 0.0, tr("satisfaction before delivery"))],
                 )
             chosen = max(rest, key=lambda s: rank(s.stage))
 
     ev = list(chosen.evidence)
     if chosen.stage is current:
-        ev.append(Evidence("stage.confirmed", 0.0, f"messages confirm {current.label}"))
+        confirmed = tr("messages confirm %(stage)s", stage=tr(current.label))
+        ev.append(Evidence("stage.confirmed", 0.0, confirmed))
         return StageSuggestion(current, current, False, False, chosen.message_id, ev)
     if chosen.stage is Stage.CLOSED_LOST or rank(chosen.stage) > rank(current):
-        ev.append(Evidence("stage.forward", 1.0, f"{current.label} -> {chosen.stage.label}"))
+        forward = tr(
+            "%(current)s -> %(next)s", current=tr(current.label), next=tr(chosen.stage.label)
+        )
+        ev.append(Evidence("stage.forward", 1.0, forward))
         return StageSuggestion(chosen.stage, current, True, False, chosen.message_id, ev)
 
     ev.append(
         Evidence(
             "stage.kept",
             0.0,
-            f"latest cues point to {chosen.stage.label}, behind {current.label}: stage kept",
+            tr(
+                "latest cues point to %(latest)s, behind %(current)s: stage kept",
+                latest=tr(chosen.stage.label),
+                current=tr(current.label),
+            ),
         )
     )
     return StageSuggestion(current, current, False, False, chosen.message_id, ev)

@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
+from tradeinbox.core.i18n import tr, tr_noop
+
 DEFAULT_WINDOW = (time(9, 0), time(11, 0))
 NIGHT_START = time(21, 0)
 NIGHT_END = time(7, 0)
@@ -126,11 +128,12 @@ def _pick(zones: list[str] | tuple[str, ...], country: str, offsets: list[int]) 
         if matching:
             main = MAIN_ZONE.get(country)
             chosen = main if main in matching else matching[0]
-            return chosen, f" (narrowed by past UTC offset {_fixed(common).tzname(None)})"
+            offset = _fixed(common).tzname(None)
+            return chosen, tr("(narrowed by past UTC offset %(offset)s)", offset=offset)
     main = MAIN_ZONE.get(country)
     if main in zones:
-        return main, f" (main zone of {country})"
-    return zones[0], f" (one of {len(zones)} zones)"
+        return main, tr("(main zone of %(country)s)", country=country)
+    return zones[0], tr("(one of %(count)d zones)", count=len(zones))
 
 
 def _phone_region(phone: str, country: str) -> tuple[phonenumbers.PhoneNumber | None, str]:
@@ -167,10 +170,15 @@ def recipient_country(facts: RecipientFacts) -> str:
     return ""
 
 
+def _with_note(reason: str, note: str) -> str:
+    # Kept as two messages joined by a space, so a stored reason can be mapped back to both.
+    return f"{reason} {note}" if note else reason
+
+
 def recipient_timezone(facts: RecipientFacts) -> tuple[str, str]:
     """``(zone name, reason)``; the name is an IANA zone or "UTC+hh:mm"; ("", reason) if unknown."""
     if facts.timezone and _zone(facts.timezone):
-        return facts.timezone, f"time zone {facts.timezone} set for this contact"
+        return facts.timezone, tr("time zone %(zone)s set for this contact", zone=facts.timezone)
     offsets = list(facts.past_utc_offsets)
     if facts.phone:
         number, region = _phone_region(facts.phone, facts.country)
@@ -178,24 +186,43 @@ def recipient_timezone(facts: RecipientFacts) -> tuple[str, str]:
             zones = [z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown"]
             name, note = _pick(zones, region, offsets)
             if name:
-                return name, f"time zone {name} from the phone number {facts.phone}{note}"
+                why = tr(
+                    "time zone %(zone)s from the phone number %(phone)s",
+                    zone=name,
+                    phone=facts.phone,
+                )
+                return name, _with_note(why, note)
     if facts.country:
         country = facts.country.upper()
         name, note = _pick(_country_zones(country), country, offsets)
         if name:
-            return name, f"time zone {name} from the company's country {country}{note}"
+            why = tr(
+                "time zone %(zone)s from the company's country %(country)s",
+                zone=name,
+                country=country,
+            )
+            return name, _with_note(why, note)
     if facts.email:
         country = cctld_country(facts.email)
         if country:
             name, note = _pick(_country_zones(country), country, offsets)
             if name:
                 domain = facts.email.rpartition("@")[2]
-                return name, f"time zone {name} from the country domain of {domain}{note}"
+                why = tr(
+                    "time zone %(zone)s from the country domain of %(domain)s",
+                    zone=name,
+                    domain=domain,
+                )
+                return name, _with_note(why, note)
     if offsets:
         common, count = Counter(offsets).most_common(1)[0]
         fixed = _fixed(common).tzname(None) or "UTC"
-        return fixed, f"UTC offset {fixed} seen in {count} of their past messages"
-    return "", "the recipient's time zone is unknown"
+        return fixed, tr(
+            "UTC offset %(offset)s seen in %(count)d of their past messages",
+            offset=fixed,
+            count=count,
+        )
+    return "", tr("the recipient's time zone is unknown")
 
 
 def tzinfo_for(name: str) -> tzinfo:
@@ -235,6 +262,43 @@ def day_off(day: date, country: str, subdivision: str = "") -> str:
     return ""
 
 
+# Day names go through tr() so a page shows them in the reader's language; strftime's
+# %a/%A would follow the process locale instead.
+_WEEKDAYS = (
+    tr_noop("Monday"), tr_noop("Tuesday"), tr_noop("Wednesday"), tr_noop("Thursday"),
+    tr_noop("Friday"), tr_noop("Saturday"), tr_noop("Sunday"),
+)  # fmt: skip
+_WEEKDAYS_SHORT = (
+    tr_noop("Mon"), tr_noop("Tue"), tr_noop("Wed"), tr_noop("Thu"), tr_noop("Fri"),
+    tr_noop("Sat"), tr_noop("Sun"),
+)  # fmt: skip
+
+
+def weekday_name(day: date, short: bool = False) -> str:
+    """The day's name ("Sunday", or "Sun" with ``short``) in the installed language."""
+    return tr((_WEEKDAYS_SHORT if short else _WEEKDAYS)[day.weekday()])
+
+
+def _skipped(day: date, why: str, country: str) -> str:
+    """The reason a day was skipped: "skipped Sat 2024-06-01 (weekend in DE)"."""
+    # The day name is a placeholder of its own: a stored reason then shows it translated.
+    when = {"weekday": weekday_name(day, short=True), "date": f"{day:%Y-%m-%d}"}
+    if why == "weekend":
+        if country:
+            return tr(
+                "skipped %(weekday)s %(date)s (weekend in %(country)s)", **when, country=country
+            )
+        return tr("skipped %(weekday)s %(date)s (weekend)", **when)
+    if country:
+        return tr(
+            "skipped %(weekday)s %(date)s (public holiday: %(holiday)s in %(country)s)",
+            **when,
+            holiday=why,
+            country=country,
+        )
+    return tr("skipped %(weekday)s %(date)s (public holiday: %(holiday)s)", **when, holiday=why)
+
+
 def off_hours(send_at: datetime, facts: RecipientFacts) -> list[str]:
     """Reasons ``send_at`` is a bad moment for the recipient (night, weekend, holiday)."""
     name, _ = recipient_timezone(facts)
@@ -244,12 +308,29 @@ def off_hours(send_at: datetime, facts: RecipientFacts) -> list[str]:
     country = recipient_country(facts)
     reasons = []
     if local.time() >= NIGHT_START or local.time() < NIGHT_END:
-        reasons.append(f"it is {local:%H:%M} at night for the recipient ({name})")
+        reasons.append(
+            tr(
+                "it is %(time)s at night for the recipient (%(zone)s)",
+                time=f"{local:%H:%M}",
+                zone=name,
+            )
+        )
     why = day_off(local.date(), country, facts.subdivision)
     if why == "weekend":
-        reasons.append(f"{local:%A} is a weekend day in {country or 'their country'}")
+        day = weekday_name(local)
+        if country:
+            reasons.append(tr("%(day)s is a weekend day in %(country)s", day=day, country=country))
+        else:
+            reasons.append(tr("%(day)s is a weekend day in their country", day=day))
     elif why:
-        reasons.append(f"{local:%Y-%m-%d} is a public holiday in {country}: {why}")
+        reasons.append(
+            tr(
+                "%(date)s is a public holiday in %(country)s: %(holiday)s",
+                date=f"{local:%Y-%m-%d}",
+                country=country,
+                holiday=why,
+            )
+        )
     return reasons
 
 
@@ -266,7 +347,9 @@ def suggest_send_time(
     tz = tzinfo_for(name)
     reasons = [reason]
     if not name:
-        reasons.append("using UTC; set the contact's time zone or phone number for a better time")
+        reasons.append(
+            tr("using UTC; set the contact's time zone or phone number for a better time")
+        )
     country = recipient_country(facts)
     local_now = now.astimezone(tz)
     start, end = window
@@ -278,22 +361,37 @@ def suggest_send_time(
             else ("weekend" if day.weekday() >= 5 else "")
         )
         if why:
-            label = "weekend" if why == "weekend" else f"public holiday: {why}"
-            reasons.append(
-                f"skipped {day:%a %Y-%m-%d} ({label}{' in ' + country if country else ''})"
-            )
+            reasons.append(_skipped(day, why, country))
             continue
         window_start = datetime.combine(day, start, tzinfo=tz)
         window_end = datetime.combine(day, end, tzinfo=tz)
         if offset == 0 and local_now >= window_end:
-            reasons.append(f"today's window {start:%H:%M}-{end:%H:%M} has passed")
+            reasons.append(
+                tr(
+                    "today's window %(start)s-%(end)s has passed",
+                    start=f"{start:%H:%M}",
+                    end=f"{end:%H:%M}",
+                )
+            )
             continue
         local = max(window_start, local_now.replace(second=0, microsecond=0))
         if local == local_now.replace(second=0, microsecond=0) and local_now > window_start:
-            reasons.append(f"now is inside the {start:%H:%M}-{end:%H:%M} window")
+            reasons.append(
+                tr(
+                    "now is inside the %(start)s-%(end)s window",
+                    start=f"{start:%H:%M}",
+                    end=f"{end:%H:%M}",
+                )
+            )
         else:
-            reasons.append(f"start of the {start:%H:%M}-{end:%H:%M} business window")
+            reasons.append(
+                tr(
+                    "start of the %(start)s-%(end)s business window",
+                    start=f"{start:%H:%M}",
+                    end=f"{end:%H:%M}",
+                )
+            )
         return Suggestion(local.astimezone(UTC), local, name or "UTC", reasons)
     local = datetime.combine(local_now.date() + timedelta(days=1), start, tzinfo=tz)
-    reasons.append(f"no working day found in {max_days} days")
+    reasons.append(tr("no working day found in %(days)d days", days=max_days))
     return Suggestion(local.astimezone(UTC), local, name or "UTC", reasons)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tradeinbox.core.i18n import tr
+
 _REF_LABELS = {
     "po": "PO#",
     "rfq": "RFQ#",
@@ -113,11 +115,14 @@ def check_subject(
     """Is the subject empty or vague? Suggest "<topic> - <company> - <ref>" when the parts are known."""
     suggestion = build_subject(topic, our_company, reference) if topic else ""
     if not (subject or "").strip() or not strip_prefixes(subject):
-        return SubjectCheck("empty", "The subject is empty.", suggestion)
+        return SubjectCheck("empty", tr("The subject is empty."), suggestion)
     if is_vague(subject):
         return SubjectCheck(
             "vague",
-            f"The subject {strip_prefixes(subject)!r} says nothing about the content.",
+            tr(
+                "The subject %(subject)r says nothing about the content.",
+                subject=strip_prefixes(subject),
+            ),
             suggestion,
         )
     return SubjectCheck("", "", "")

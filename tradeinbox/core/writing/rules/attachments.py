@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
 MB = 1024 * 1024
@@ -117,8 +118,11 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "error",
                 match.start(),
                 match.end(),
-                f"The text says {match.group(0).strip()!r} but nothing is attached.",
-                "Attach the file, or reword the sentence if you meant a link.",
+                tr(
+                    "The text says %(phrase)r but nothing is attached.",
+                    phrase=match.group(0).strip(),
+                ),
+                tr("Attach the file, or reword the sentence if you meant a link."),
             )
             break  # one finding is enough to stop the send
 
@@ -130,9 +134,12 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "warning",
                 None,
                 None,
-                f"{attachment.filename} is an archive: many company mail gateways block archives"
-                " and buyers cannot open them on a phone.",
-                "Send the documents as PDF (or a share link for large sets).",
+                tr(
+                    "%(file)s is an archive: many company mail gateways block archives"
+                    " and buyers cannot open them on a phone.",
+                    file=attachment.filename,
+                ),
+                tr("Send the documents as PDF (or a share link for large sets)."),
                 where="attachments",
             )
     total = sum(max(0, a.size) for a in draft.attachments)
@@ -143,8 +150,12 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             severity,
             None,
             None,
-            f"Attachments total {total / MB:.1f} MB; encoded for mail that is about"
-            f" {total * 4 / 3 / MB:.0f} MB, more than many servers accept.",
-            "Compress the PDFs or send a download link instead.",
+            tr(
+                "Attachments total %(total).1f MB; encoded for mail that is about"
+                " %(encoded).0f MB, more than many servers accept.",
+                total=total / MB,
+                encoded=total * 4 / 3 / MB,
+            ),
+            tr("Compress the PDFs or send a download link instead."),
             where="attachments",
         )

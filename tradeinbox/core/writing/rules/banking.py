@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
 # IBAN lengths per country (SWIFT IBAN registry).
@@ -122,7 +123,9 @@ def _grouping_ok(raw: str) -> bool:
 
 
 def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
-    fix = "Remove bank details from the mail body; send them in the PI PDF and confirm by phone."
+    fix = tr(
+        "Remove bank details from the mail body; send them in the PI PDF and confirm by phone."
+    )
     for match in text.iter_matches(_IBAN):
         if iban_valid(match.group(1)):
             yield Finding(
@@ -130,7 +133,7 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "error",
                 match.start(1),
                 match.end(1),
-                f"An IBAN ({match.group(1)[:4]}...) is written in the mail body.",
+                tr("An IBAN (%(start)s...) is written in the mail body.", start=match.group(1)[:4]),
                 fix,
             )
     for match in text.iter_matches(_CARD):
@@ -149,8 +152,12 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "error",
             match.start(1),
             match.end(1),
-            f"A {brand} card number (ending {digits[-4:]}) is written in the mail body.",
-            "Never send card numbers by e-mail; use the payment provider's link or phone.",
+            tr(
+                "A %(brand)s card number (ending %(last)s) is written in the mail body.",
+                brand=brand,
+                last=digits[-4:],
+            ),
+            tr("Never send card numbers by e-mail; use the payment provider's link or phone."),
         )
     for match in text.iter_matches(_SWIFT):
         if match.group(2) not in _countries():
@@ -160,7 +167,7 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "error",
             match.start(1),
             match.end(1),
-            f"A SWIFT/BIC code ({match.group(1)}) is written in the mail body.",
+            tr("A SWIFT/BIC code (%(code)s) is written in the mail body.", code=match.group(1)),
             fix,
         )
     for match in text.iter_matches(_ACCOUNT):
@@ -175,6 +182,6 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "error",
             match.start(1),
             match.end(1),
-            "A bank account number is written in the mail body.",
+            tr("A bank account number is written in the mail body."),
             fix,
         )

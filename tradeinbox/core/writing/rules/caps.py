@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
 # Acronyms that are normal in trade and business mail (never shouting).
@@ -84,8 +85,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             start,
             end,
-            "The whole message is in capital letters, which reads as shouting.",
-            "Write in normal sentence case.",
+            tr("The whole message is in capital letters, which reads as shouting."),
+            tr("Write in normal sentence case."),
         )
         return
     pos = start
@@ -109,8 +110,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "warning",
                 offset,
                 offset + len(stripped),
-                "This line is written in capitals, which reads as shouting.",
-                "Use sentence case; bold or a short heading works better for emphasis.",
+                tr("This line is written in capitals, which reads as shouting."),
+                tr("Use sentence case; bold or a short heading works better for emphasis."),
             )
             continue
         # Runs of shouted words next to each other ("PLEASE CONFIRM").
@@ -125,8 +126,11 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                     "warning",
                     line_start + run[0].start(1),
                     line_start + run[-1].end(1),
-                    f"{' '.join(r.group(1) for r in run)!r} is in capitals, which reads as shouting.",
-                    "Write it in normal case.",
+                    tr(
+                        "%(words)r is in capitals, which reads as shouting.",
+                        words=" ".join(r.group(1) for r in run),
+                    ),
+                    tr("Write it in normal case."),
                 )
             elif len(run) == 1 and len(run[0].group(1)) >= 4:
                 word = run[0].group(1)
@@ -135,7 +139,10 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                     "info",
                     line_start + run[0].start(1),
                     line_start + run[0].end(1),
-                    f"{word!r} in capitals may read as shouting.",
-                    f"Write {word.capitalize() if word[0].isalpha() else word} or use bold.",
+                    tr("%(word)r in capitals may read as shouting.", word=word),
+                    tr(
+                        "Write %(word)s or use bold.",
+                        word=word.capitalize() if word[0].isalpha() else word,
+                    ),
                 )
             run = [m] if m is not None else []

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
 MIN_PX = 10.0
@@ -123,8 +124,12 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             None,
             None,
-            f"The mail uses {len(used)} font sizes ({', '.join(f'{s:g}px' for s in used)}).",
-            "Use one size for body text (and at most one more for headings).",
+            tr(
+                "The mail uses %(count)d font sizes (%(sizes)s).",
+                count=len(used),
+                sizes=", ".join(f"{s:g}px" for s in used),
+            ),
+            tr("Use one size for body text (and at most one more for headings)."),
             where="html",
         )
     small = [s for s in used if s < MIN_PX]
@@ -135,8 +140,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             None,
             None,
-            f"Body text at {small[0]:g}px is hard to read, especially on a phone.",
-            "Use 10-14px (e.g. 13px or 10pt-11pt) for body text.",
+            tr("Body text at %(size)gpx is hard to read, especially on a phone.", size=small[0]),
+            tr("Use 10-14px (e.g. 13px or 10pt-11pt) for body text."),
             where="html",
         )
     if large:
@@ -145,8 +150,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             None,
             None,
-            f"Body text at {large[-1]:g}px looks like shouting or an advertisement.",
-            "Use 10-14px (e.g. 13px or 10pt-11pt) for body text.",
+            tr("Body text at %(size)gpx looks like shouting or an advertisement.", size=large[-1]),
+            tr("Use 10-14px (e.g. 13px or 10pt-11pt) for body text."),
             where="html",
         )
     real = {a: n for a, n in aligns.items() if n >= 10}
@@ -156,7 +161,7 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             None,
             None,
-            f"Text alignment is mixed ({', '.join(sorted(real))}).",
-            "Align all body text to the left.",
+            tr("Text alignment is mixed (%(aligns)s).", aligns=", ".join(sorted(real))),
+            tr("Align all body text to the left."),
             where="html",
         )

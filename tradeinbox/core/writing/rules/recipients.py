@@ -14,9 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 
+from tradeinbox.core.i18n import tr, tr_noop
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
-_GONE = {"former": "has left the company", "bounced": "bounced", "invalid": "is invalid"}
+# Whole sentences per kind, so each can be translated as a unit.
+_GONE = {
+    "former": tr_noop("%(email)s has left the company."),
+    "bounced": tr_noop("%(email)s bounced."),
+    "invalid": tr_noop("%(email)s is invalid."),
+}
 
 
 def _registrable(domain: str) -> str:
@@ -60,8 +66,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "warning",
                 None,
                 None,
-                f"This reply goes to {len(visible)} people.",
-                "Check that everyone needs it; reply only to the sender if not.",
+                tr("This reply goes to %(count)d people.", count=len(visible)),
+                tr("Check that everyone needs it; reply only to the sender if not."),
                 where="recipients",
             )
         elif len(outside) >= 2:
@@ -70,8 +76,15 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "warning",
                 None,
                 None,
-                f"This reply goes to {len(outside)} outside companies ({', '.join(outside[:4])}).",
-                "Make sure prices and terms are meant for all of them; otherwise reply separately.",
+                tr(
+                    "This reply goes to %(count)d outside companies (%(domains)s).",
+                    count=len(outside),
+                    domains=", ".join(outside[:4]),
+                ),
+                tr(
+                    "Make sure prices and terms are meant for all of them;"
+                    " otherwise reply separately."
+                ),
                 where="recipients",
             )
 
@@ -93,8 +106,12 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "warning",
                 None,
                 None,
-                f"You already mailed {email} today ({earlier[-1].sent_at.astimezone(tz):%H:%M} their time).",
-                "Wait for an answer, or add this to tomorrow's follow-up.",
+                tr(
+                    "You already mailed %(email)s today (%(time)s their time).",
+                    email=email,
+                    time=f"{earlier[-1].sent_at.astimezone(tz):%H:%M}",
+                ),
+                tr("Wait for an answer, or add this to tomorrow's follow-up."),
                 where="recipients",
             )
 
@@ -107,8 +124,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "error",
                 None,
                 None,
-                f"{email} {_GONE[kind]}.",
-                "Remove it and write to the person's replacement or another contact.",
+                tr(_GONE[kind], email=email),
+                tr("Remove it and write to the person's replacement or another contact."),
                 where="recipients",
             )
             continue
@@ -126,7 +143,7 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "warning",
                 None,
                 None,
-                f"{email} is at a disposable (throwaway) mail domain.",
-                "Ask the buyer for a company or permanent address before sending offers.",
+                tr("%(email)s is at a disposable (throwaway) mail domain.", email=email),
+                tr("Ask the buyer for a company or permanent address before sending offers."),
                 where="recipients",
             )

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
 SUPPORTED = ("en", "es", "fr", "de", "it", "pt", "nl", "ru", "ar", "fa", "lv", "eu")
@@ -215,8 +216,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             start + s,
             start + e,
-            f"{word!r} may be misspelled ({language}).",
-            f"Did you mean {suggestion!r}?",
+            tr("%(word)r may be misspelled (%(language)s).", word=word, language=language),
+            tr("Did you mean %(suggestion)r?", suggestion=suggestion),
         )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 from tradeinbox.core.writing.salutation import find_salutation
 
@@ -59,8 +60,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "info" if is_reply else "warning",
             text.own[0],
             text.own[0],
-            "The mail does not open with a salutation.",
-            "Start with 'Dear Ms. <last name>,' or 'Dear <first name>,'.",
+            tr("The mail does not open with a salutation."),
+            tr("Start with 'Dear Ms. <last name>,' or 'Dear <first name>,'."),
         )
     if text.signature is None:
         end = text.own[1]
@@ -69,8 +70,11 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             end,
             end,
-            "The mail has no sign-off or signature.",
-            "End with 'Best regards,' and a signature: name, title, company, phone with country code.",
+            tr("The mail has no sign-off or signature."),
+            tr(
+                "End with 'Best regards,' and a signature: name, title, company,"
+                " phone with country code."
+            ),
         )
 
     content = text.content_text
@@ -91,8 +95,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "info",
                 tail_start,
                 tail_start + len(closing.strip()),
-                "The closing asks for nothing; the buyer may not know what to reply.",
-                "End with one clear question, e.g. 'Could you confirm the quantity by Friday?'",
+                tr("The closing asks for nothing; the buyer may not know what to reply."),
+                tr("End with one clear question, e.g. 'Could you confirm the quantity by Friday?'"),
             )
 
     start, _ = text.content_span
@@ -115,6 +119,9 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
                 "info",
                 start + match.start(),
                 start + match.start() + len(paragraph.rstrip()),
-                f"This paragraph has about {count_words + count_cjk // 2} words.",
-                "Split it into short paragraphs or a bulleted list.",
+                tr(
+                    "This paragraph has about %(count)d words.",
+                    count=count_words + count_cjk // 2,
+                ),
+                tr("Split it into short paragraphs or a bulleted list."),
             )

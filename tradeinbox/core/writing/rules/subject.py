@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 from tradeinbox.core.writing.subject import check_subject, strip_prefixes, suggest_fresh_subject
 
@@ -23,8 +24,8 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             None,
             None,
-            "The subject is empty; many buyers' filters treat such mail as spam.",
-            "Write '<topic> - <your company> - <their reference>'.",
+            tr("The subject is empty; many buyers' filters treat such mail as spam."),
+            tr("Write '<topic> - <your company> - <their reference>'."),
             where="subject",
         )
     elif result.problem == "vague":
@@ -34,8 +35,10 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             None,
             None,
             result.message,
-            "Write '<topic> - <your company> - <their reference>', e.g. "
-            "'Quotation for LED panels - Sunrise Lighting - RFQ# 4471'.",
+            tr(
+                "Write '<topic> - <your company> - <their reference>', e.g. "
+                "'Quotation for LED panels - Sunrise Lighting - RFQ# 4471'."
+            ),
             where="subject",
         )
     fresh = suggest_fresh_subject(
@@ -49,7 +52,10 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "info",
             None,
             None,
-            f"{ctx.unanswered_followups} follow-ups under this subject are unanswered.",
-            f"Try a fresh subject: {fresh!r}",
+            tr(
+                "%(count)d follow-ups under this subject are unanswered.",
+                count=ctx.unanswered_followups,
+            ),
+            tr("Try a fresh subject: %(subject)r", subject=fresh),
             where="subject",
         )

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
-from tradeinbox.core.writing.sendtime import RecipientFacts, off_hours, suggest_send_time
+from tradeinbox.core.writing.sendtime import (
+    RecipientFacts,
+    off_hours,
+    suggest_send_time,
+    weekday_name,
+)
 
 
 def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
@@ -28,8 +34,16 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             None,
             None,
-            f"Sent now, the mail arrives when {email} is off: {'; '.join(reasons)}.",
-            f"Schedule it for {better.local_time:%a %Y-%m-%d %H:%M} {better.tz}"
-            f" ({better.send_at_utc:%Y-%m-%d %H:%M} UTC).",
+            tr(
+                "Sent now, the mail arrives when %(email)s is off: %(reasons)s.",
+                email=email,
+                reasons="; ".join(reasons),
+            ),
+            tr(
+                "Schedule it for %(weekday)s %(when)s (%(utc)s UTC).",
+                weekday=weekday_name(better.local_time, short=True),
+                when=f"{better.local_time:%Y-%m-%d %H:%M} {better.tz}",
+                utc=f"{better.send_at_utc:%Y-%m-%d %H:%M}",
+            ),
             where="send_time",
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.writing.lint import Draft, DraftText, Finding, LintContext
 
 _EMOTIONAL = re.compile(
@@ -69,28 +70,38 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             match.start(),
             match.end(),
-            f"{match.group(0).strip()!r} sounds emotional or aggressive; the buyer may take offence.",
-            "State the facts and the solution you want, calmly; sleep on it if you are angry.",
+            tr(
+                "%(phrase)r sounds emotional or aggressive; the buyer may take offence.",
+                phrase=match.group(0).strip(),
+            ),
+            tr("State the facts and the solution you want, calmly; sleep on it if you are angry."),
         )
 
     body_hits = list(text.iter_matches(_URGENT_BODY, span))
     places = []
     if draft.priority == "high":
-        places.append("the priority flag")
+        places.append(tr("the priority flag"))
     if _URGENT_SUBJECT.search(draft.subject or ""):
-        places.append("the subject")
+        places.append(tr("the subject"))
     if body_hits:
-        places.append("the body")
+        places.append(tr("the body"))
     if len(places) >= 2 or len(body_hits) >= 3:
         first = body_hits[0] if body_hits else None
-        detail = ", ".join(places) if len(places) >= 2 else f"the body ({len(body_hits)} times)"
+        detail = (
+            ", ".join(places)
+            if len(places) >= 2
+            else tr("the body (%(count)d times)", count=len(body_hits))
+        )
         yield Finding(
             "tone.urgency",
             "warning",
             first.start() if first else None,
             first.end() if first else None,
-            f"Urgency is claimed in {detail}. Overused, it loses its effect and looks like spam.",
-            "Keep one signal: give a concrete deadline and its reason instead of URGENT.",
+            tr(
+                "Urgency is claimed in %(places)s. Overused, it loses its effect and looks like spam.",
+                places=detail,
+            ),
+            tr("Keep one signal: give a concrete deadline and its reason instead of URGENT."),
             where="body" if first else "subject",
         )
 
@@ -100,6 +111,12 @@ def check(draft: Draft, text: DraftText, ctx: LintContext) -> Iterator[Finding]:
             "warning",
             match.start(),
             match.end(),
-            f"{match.group(0).strip()!r} is an unconditional promise that may bind you legally.",
-            "State the actual warranty terms (e.g. '12-month warranty against manufacturing defects').",
+            tr(
+                "%(phrase)r is an unconditional promise that may bind you legally.",
+                phrase=match.group(0).strip(),
+            ),
+            tr(
+                "State the actual warranty terms"
+                " (e.g. '12-month warranty against manufacturing defects')."
+            ),
         )
