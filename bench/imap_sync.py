@@ -15,8 +15,12 @@ Usage: ``.venv/bin/python bench/imap_sync.py [--corpora DIR] [--messages 20000]`
    parse, store blobs and rows, full-text index, threads, locations.
 
 Both are timed wall-clock, in this one run. The LAST line printed is one JSON object:
-``{"messages": N, "ours_s": A, "mbsync_s": B, "ratio": A/B}``; figures are null when the
-corpora folder is missing or a tool is not installed (the reason goes to stderr).
+``{"messages": N, "ours_s": A, "mbsync_s": B, "ratio": A/B, ...}``; figures are null when
+the corpora folder is missing or a tool is not installed (the reason goes to stderr).
+On a shared machine wall-clock depends on what else runs, so the object also carries
+each side's own CPU seconds (``ours_cpu_s``: this process and its parse pool;
+``mbsync_cpu_s``: mbsync; Dovecot's share is in neither) and the 1-minute load average
+when each timing started.
 """
 
 from __future__ import annotations
@@ -86,7 +90,17 @@ def load_dovecot(server, user: str, messages: list[bytes], work: Path) -> None:
     server.doveadm("mailbox", "status", "-u", user, "messages vsize", "INBOX")
 
 
-def run_mbsync(server, user: str, password: str, work: Path) -> float:
+def cpu_seconds(before: os.times_result, after: os.times_result, *, own: bool) -> float:
+    """CPU used between two ``os.times()``: waited-for children, plus this process if ``own``."""
+    used = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    if own:
+        used += (after.user - before.user) + (after.system - before.system)
+    return round(used, 2)
+
+
+def run_mbsync(server, user: str, password: str, work: Path) -> tuple[float, float, float]:
     target = work / "mbsync-maildir"
     target.mkdir()
     config = work / "mbsyncrc"
@@ -125,21 +139,24 @@ def run_mbsync(server, user: str, password: str, work: Path) -> float:
         )
     )
     (work / "mbsync-state").mkdir()
+    load = os.getloadavg()[0]
+    times = os.times()
     started = time.perf_counter()
     result = subprocess.run(
         ["mbsync", "-q", "-c", str(config), "bench"], capture_output=True, text=True, timeout=1800
     )
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(times, os.times(), own=False)
     if result.returncode != 0:
         raise RuntimeError(f"mbsync failed: {result.stderr.strip()[-500:]}")
     copied = sum(1 for _ in (target / "INBOX" / "cur").iterdir()) + sum(
         1 for _ in (target / "INBOX" / "new").iterdir()
     )
-    print(f"mbsync copied {copied} messages in {elapsed:.2f} s", file=sys.stderr)
-    return elapsed
+    print(f"mbsync copied {copied} messages in {elapsed:.2f} s ({cpu} s CPU)", file=sys.stderr)
+    return elapsed, cpu, load
 
 
-def run_ours(server, user: str, password: str, work: Path) -> tuple[float, dict]:
+def run_ours(server, user: str, password: str, work: Path) -> tuple[float, float, float, dict]:
     os.environ["TRADEINBOX_DATA"] = str(work / "tradeinbox-data")
     import tradeinbox
 
@@ -152,16 +169,19 @@ def run_ours(server, user: str, password: str, work: Path) -> tuple[float, dict]
     from tradeinbox.store.models import Message
 
     account = make_account(server, MailUser(user, password))
+    load = os.getloadavg()[0]
+    times = os.times()
     started = time.perf_counter()
     report = AccountSync(account).run()
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(times, os.times(), own=True)
     stored = Message.objects.count()
     print(
         f"tradeinbox stored {stored} messages ({report.quarantined} quarantined) "
-        f"in {elapsed:.2f} s",
+        f"in {elapsed:.2f} s ({cpu} s CPU)",
         file=sys.stderr,
     )
-    return elapsed, report.as_dict()
+    return elapsed, cpu, load, report.as_dict()
 
 
 def main() -> int:
@@ -214,14 +234,17 @@ def main() -> int:
         started = time.perf_counter()
         load_dovecot(server, user, messages, work)
         print(f"loaded into Dovecot in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        mbsync_s = run_mbsync(server, user, password, work)
-        ours_s, report = run_ours(server, user, password, work)
+        mbsync_s, mbsync_cpu, mbsync_load = run_mbsync(server, user, password, work)
+        ours_s, ours_cpu, ours_load, report = run_ours(server, user, password, work)
         print(json.dumps(report), file=sys.stderr)
         result = {
             "messages": len(messages),
             "ours_s": round(ours_s, 2),
             "mbsync_s": round(mbsync_s, 2),
             "ratio": round(ours_s / mbsync_s, 2) if mbsync_s > 0 else None,
+            "ours_cpu_s": ours_cpu,
+            "mbsync_cpu_s": mbsync_cpu,
+            "load_at_start": {"mbsync": round(mbsync_load, 2), "ours": round(ours_load, 2)},
         }
     finally:
         server.cleanup()

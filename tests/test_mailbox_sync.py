@@ -15,7 +15,7 @@ import pytest
 from tests.servers import mail as mail_servers
 from tests.servers.mail import TcpProxy, deliver_many, make_account, make_message
 from tradeinbox.mailbox.models import Account, Folder, MessageLocation
-from tradeinbox.mailbox.sync import AccountSync, _LocatingImporter, special_use_of, sync_account
+from tradeinbox.mailbox.sync import AccountSync, _LocationRecorder, special_use_of, sync_account
 from tradeinbox.store.models import Message
 
 # Session servers and per-test mailboxes (pytest fixtures from tests/servers/mail.py).
@@ -166,16 +166,16 @@ def test_dovecot_restart_mid_sync_then_resume(dovecot, mail_user, monkeypatch):
     # More batches than the fetch thread reads ahead (it keeps a few in hand).
     deliver_many(dovecot, mail_user.address, [make_message(f"Catalogue {i}") for i in range(300)])
     account = make_account(dovecot, mail_user)
-    original = _LocatingImporter._record
+    original = _LocationRecorder.__call__
     restarted = []
 
-    def record_then_restart(self):
-        original(self)
+    def record_then_restart(self, items):
+        original(self, items)
         if not restarted and self.folder.last_uid >= 20:
             restarted.append(self.folder.last_uid)
             dovecot.restart()  # the server goes away between two batches
 
-    monkeypatch.setattr(_LocatingImporter, "_record", record_then_restart)
+    monkeypatch.setattr(_LocationRecorder, "__call__", record_then_restart)
     assert sync_account(account, parallel=False) is None  # failed, recorded, no crash
     account.refresh_from_db()
     assert account.sync_failures == 1 and account.next_sync_at is not None

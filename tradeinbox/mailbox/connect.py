@@ -13,6 +13,8 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
@@ -27,16 +29,33 @@ class Endpoint:
     port: int
     security: str  # "tls", "starttls", "none"
     username: str
-    password: str
+    password: str = field(repr=False)  # an endpoint in a log line must not carry it
     verify_tls: bool = True
+
+
+# What each step is called on the page (the name itself is a stable key for scripts).
+STEP_LABELS = {
+    "DNS": gettext_lazy("Server name (DNS)"),
+    "TCP": gettext_lazy("Network connection"),
+    "TLS": gettext_lazy("Encryption (TLS)"),
+    "login": gettext_lazy("Sign-in"),
+    "capability": gettext_lazy("Mailbox features"),
+}
 
 
 @dataclass
 class Step:
+    """One step of a connection check. ``message`` is in the active language (the web
+    page's; English on the command line); ``detail`` is the server's or library's words."""
+
     name: str  # "DNS", "TCP", "TLS", "login", "capability"
     ok: bool
     message: str
     detail: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(STEP_LABELS.get(self.name, self.name))
 
 
 @dataclass
@@ -154,14 +173,21 @@ def _dns_step(host: str, port: int) -> tuple[Step, list]:
             Step(
                 "DNS",
                 False,
-                f"Could not find the server \u201c{host}\u201d. Check the spelling of the "
-                "server name (your mail provider's help page lists it).",
+                _(
+                    "Could not find the server \u201c%(host)s\u201d. Check the spelling of the "
+                    "server name (your mail provider's help page lists it)."
+                )
+                % {"host": host},
                 str(exc),
             ),
             [],
         )
     addresses = sorted({info[4][0] for info in infos})
-    return Step("DNS", True, f"Found {host} at {', '.join(addresses[:3])}."), infos
+    found = _("Found %(host)s at %(addresses)s.") % {
+        "host": host,
+        "addresses": ", ".join(addresses[:3]),
+    }
+    return Step("DNS", True, found), infos
 
 
 def _tcp_step(host: str, port: int, timeout: float) -> tuple[Step, socket.socket | None]:
@@ -172,8 +198,11 @@ def _tcp_step(host: str, port: int, timeout: float) -> tuple[Step, socket.socket
             Step(
                 "TCP",
                 False,
-                f"The server {host} did not answer on port {port}. The port may be wrong, or a "
-                "firewall blocks it.",
+                _(
+                    "The server %(host)s did not answer on port %(port)s. The port may be wrong, "
+                    "or a firewall blocks it."
+                )
+                % {"host": host, "port": port},
                 str(exc) or "timed out",
             ),
             None,
@@ -183,23 +212,26 @@ def _tcp_step(host: str, port: int, timeout: float) -> tuple[Step, socket.socket
             Step(
                 "TCP",
                 False,
-                f"The server {host} refused the connection on port {port}. Check the port "
-                "number (IMAP: 993 or 143; SMTP: 465 or 587).",
+                _(
+                    "The server %(host)s refused the connection on port %(port)s. Check the port "
+                    "number (IMAP: 993 or 143; SMTP: 465 or 587)."
+                )
+                % {"host": host, "port": port},
                 str(exc),
             ),
             None,
         )
-    return Step("TCP", True, f"Connected to port {port}."), sock
+    return Step("TCP", True, _("Connected to port %(port)s.") % {"port": port}), sock
 
 
 def _tls_failure(host: str, exc: Exception) -> Step:
     if isinstance(exc, ssl.SSLCertVerificationError):
-        message = (
-            f"The server's security certificate is not valid for \u201c{host}\u201d "
-            f"({exc.verify_message}). Check the server name, or ask your IT administrator."
-        )
+        message = _(
+            "The server's security certificate is not valid for \u201c%(host)s\u201d "
+            "(%(reason)s). Check the server name, or ask your IT administrator."
+        ) % {"host": host, "reason": exc.verify_message}
     else:
-        message = (
+        message = _(
             "The encrypted connection could not be set up. The encryption setting may not match "
             "the port (TLS is usually 993/465, STARTTLS 143/587)."
         )
@@ -243,14 +275,16 @@ def check_imap(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
             Step(
                 "TLS" if endpoint.security != "none" else "TCP",
                 False,
-                "The server answered, but not like an IMAP mail server. Check the port and the "
-                "encryption setting.",
+                _(
+                    "The server answered, but not like an IMAP mail server. Check the port and "
+                    "the encryption setting."
+                ),
                 f"{type(exc).__name__}: {exc}",
             )
         )
         return result
     if endpoint.security != "none":
-        result.steps.append(Step("TLS", True, "The connection is encrypted."))
+        result.steps.append(Step("TLS", True, _("The connection is encrypted.")))
     try:
         try:
             client.login(endpoint.username, endpoint.password)
@@ -259,14 +293,17 @@ def check_imap(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
                 Step(
                     "login",
                     False,
-                    "The server did not accept the user name or password. Some providers "
-                    "(Gmail, Microsoft 365, QQ/Exmail, 163) need an app password or IMAP "
-                    "switched on in the web mail settings.",
+                    _(
+                        "The server did not accept the user name or password. Some providers "
+                        "(Gmail, Microsoft 365, QQ/Exmail, 163) need an app password or IMAP "
+                        "switched on in the web mail settings."
+                    ),
                     str(exc),
                 )
             )
             return result
-        result.steps.append(Step("login", True, f"Signed in as {endpoint.username}."))
+        signed_in = _("Signed in as %(user)s.") % {"user": endpoint.username}
+        result.steps.append(Step("login", True, signed_in))
         capabilities = sorted(
             c.decode() if isinstance(c, bytes) else c for c in client.capabilities()
         )
@@ -276,7 +313,7 @@ def check_imap(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
                 Step(
                     "capability",
                     False,
-                    "This server does not speak standard IMAP.",
+                    _("This server does not speak standard IMAP."),
                     " ".join(capabilities),
                 )
             )
@@ -285,15 +322,24 @@ def check_imap(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
         extras = [
             c for c in ("IDLE", "CONDSTORE", "QRESYNC", "SPECIAL-USE", "MOVE") if c in capabilities
         ]
-        note = f"{len(folders)} folders"
-        if "IDLE" not in capabilities:
-            note += "; no IDLE, so new mail is checked every few minutes"
+        if "IDLE" in capabilities:
+            ready = _("Mailbox ready: %(count)s folders.")
+        else:
+            ready = _(
+                "Mailbox ready: %(count)s folders; no IDLE, so new mail is checked every few "
+                "minutes."
+            )
         result.steps.append(
-            Step("capability", True, f"Mailbox ready: {note}.", "extensions: " + " ".join(extras))
+            Step(
+                "capability",
+                True,
+                ready % {"count": len(folders)},
+                "extensions: " + " ".join(extras),
+            )
         )
     except Exception as exc:  # noqa: BLE001
         result.steps.append(
-            Step("capability", False, "The server closed the connection unexpectedly.", str(exc))
+            Step("capability", False, _("The server closed the connection unexpectedly."), str(exc))
         )
     finally:
         _close_quietly(client)
@@ -316,7 +362,7 @@ def check_smtp(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
         if endpoint.security == "starttls":
             if not smtp.has_extn("starttls"):
                 result.steps.append(
-                    Step("TLS", False, "The server does not offer STARTTLS on this port.")
+                    Step("TLS", False, _("The server does not offer STARTTLS on this port."))
                 )
                 smtp.close()
                 return result
@@ -330,14 +376,16 @@ def check_smtp(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
             Step(
                 "TLS" if endpoint.security != "none" else "TCP",
                 False,
-                "The server answered, but not like an SMTP mail server. Check the port and the "
-                "encryption setting.",
+                _(
+                    "The server answered, but not like an SMTP mail server. Check the port and "
+                    "the encryption setting."
+                ),
                 f"{type(exc).__name__}: {exc}",
             )
         )
         return result
     if endpoint.security != "none":
-        result.steps.append(Step("TLS", True, "The connection is encrypted."))
+        result.steps.append(Step("TLS", True, _("The connection is encrypted.")))
     try:
         if smtp.has_extn("auth"):
             try:
@@ -352,27 +400,29 @@ def check_smtp(endpoint: Endpoint, timeout: float = 15.0) -> CheckResult:
                     Step(
                         "login",
                         False,
-                        "The sending server did not accept the user name or password.",
+                        _("The sending server did not accept the user name or password."),
                         f"{exc.smtp_code} {words}",
                     )
                 )
                 return result
-            result.steps.append(Step("login", True, f"Signed in as {endpoint.username}."))
+            signed_in = _("Signed in as %(user)s.") % {"user": endpoint.username}
+            result.steps.append(Step("login", True, signed_in))
         else:
             result.steps.append(
-                Step("login", True, "The server does not ask for a password on this port.")
+                Step("login", True, _("The server does not ask for a password on this port."))
             )
         result.capabilities = sorted(smtp.esmtp_features)
         size = smtp.esmtp_features.get("size", "")
-        note = (
-            f" (largest message: {int(size) // 1_000_000} MB)"
-            if size.isdigit() and int(size)
-            else ""
-        )
-        result.steps.append(Step("capability", True, f"Ready to send{note}."))
+        if size.isdigit() and int(size):
+            ready = _("Ready to send (largest message: %(mb)s MB).") % {
+                "mb": int(size) // 1_000_000
+            }
+        else:
+            ready = _("Ready to send.")
+        result.steps.append(Step("capability", True, ready))
     except (smtplib.SMTPException, OSError) as exc:
         result.steps.append(
-            Step("capability", False, "The server closed the connection unexpectedly.", str(exc))
+            Step("capability", False, _("The server closed the connection unexpectedly."), str(exc))
         )
     finally:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -158,6 +160,19 @@ class ComposeForm(forms.Form):
     )
     in_reply_to = forms.CharField(required=False, widget=forms.HiddenInput)
     references = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A reply's quoted history, kept apart so the pre-send check reads only the new text.
+    quoted = forms.CharField(
+        label=_("Quoted message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "readonly": True}),
+    )
+    thread = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    attachment_meta = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm_errors = forms.BooleanField(
+        required=False, label=_("I have read the problems above; send it anyway")
+    )
+    # The "schedule at the suggested time" button's value (UTC, ISO 8601).
+    schedule_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def _addresses(self, name: str) -> str:
         value = self.cleaned_data.get(name, "")
@@ -192,6 +207,16 @@ class ComposeForm(forms.Form):
         if value is not None and timezone.is_naive(value):
             value = timezone.make_aware(value, timezone.get_current_timezone())
         return value
+
+    def clean_schedule_at(self):
+        value = self.cleaned_data.get("schedule_at")
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+        return value
+
+    def when(self):
+        """The send time chosen: the accepted suggestion, else "send later", else now (None)."""
+        return self.cleaned_data.get("schedule_at") or self.cleaned_data.get("send_at")
 
 
 class RescheduleForm(forms.Form):

@@ -29,3 +29,15 @@ def mailbox_sync(payload: dict) -> dict:
     if payload.get("account"):
         accounts = accounts.filter(pk=payload["account"])
     return {"marked": accounts.update(next_sync_at=datetime.now(UTC))}
+
+
+@job_kind("mailbox.mark_answered")
+def mailbox_mark_answered(payload: dict) -> dict:
+    """A reply went out: flag its original \\Answered here and on the server (see answered)."""
+    from tradeinbox.mailbox.answered import mark_answered
+    from tradeinbox.mailbox.models import Account
+
+    account = Account.objects.filter(pk=payload["account"]).first()
+    if account is None:  # removed since: nothing left to flag on a server
+        return {"skipped": "account removed"}
+    return mark_answered(account, payload["message_id"])

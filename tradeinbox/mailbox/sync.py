@@ -9,10 +9,14 @@ Per folder (RFC 3501 UIDs, RFC 7162 CONDSTORE/QRESYNC where offered):
    Message-ID + body), so nothing is duplicated; only the locations are rebuilt.
 3. Flag changes of known UIDs: ``CHANGEDSINCE`` (plus ``VANISHED`` with QRESYNC) when the
    server has CONDSTORE, else every UID's flags.
-4. New UIDs (``> last_uid``) are fetched in batches of ``BODY.PEEK[]`` on a background
-   thread while the importer parses (in a process pool for large runs) and stores. Each
-   stored batch commits its messages, their locations and the folder's ``last_uid``
-   checkpoint in one transaction: a ``kill -9`` loses at most the batch in flight.
+4. New UIDs (``> last_uid``) go through the same pipeline as a file import: a thread
+   fetches batches of ``BODY.PEEK[]`` (read without IMAPClient's token parser, see
+   ``imapfetch``) a few batches ahead; the importer's fork pool parses and compresses the
+   next batches while this process stores the current one (``Importer.import_items``).
+   The importer's ``on_batch`` hook records the batch's locations and advances the
+   folder's ``last_uid`` checkpoint inside the batch's transaction, and new messages get
+   their IMAP flags with the row (``flags_of``): a ``kill -9`` loses at most the batches
+   in flight, and the next sync fetches exactly those again.
 5. Expunges: when our count differs from the server's, ``UID SEARCH ALL`` tells which
    UIDs are gone. A message that ends up in no folder of any account (deleted on the
    server) is removed from the store if it came from IMAP; a move is a new location in
@@ -31,14 +35,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from django.db import transaction
+from django.db import connection, transaction
 from imapclient import IMAPClient
 
 from tradeinbox.core.sources import RawMessage
 from tradeinbox.mailbox.connect import imap_endpoint, open_imap
+from tradeinbox.mailbox.folders import special_use_of
+from tradeinbox.mailbox.imapfetch import fetch_bodies, uid_fetch
 from tradeinbox.mailbox.models import Account, Folder, MessageLocation
 from tradeinbox.mailbox.removal import purge_orphans
-from tradeinbox.store.importer import Importer, parse_processes
+from tradeinbox.store.importer import Flags, Importer, StoredItem, parse_processes
 from tradeinbox.store.models import Message
 
 log = logging.getLogger(__name__)
@@ -46,52 +52,6 @@ log = logging.getLogger(__name__)
 FETCH_BATCH = int(os.environ.get("TRADEINBOX_SYNC_BATCH", "400"))  # UIDs per FETCH of BODY[]
 FETCH_BYTES = 24 * 1024 * 1024  # and at most this many message bytes per FETCH
 PARALLEL_FROM = 600  # below this many new messages, parse in-process (no pool start-up)
-SYNC_FLAGS = {b"\\Seen": "seen", b"\\Answered": "answered", b"\\Flagged": "flagged"}
-
-_SPECIAL_FLAGS = {
-    b"\\sent": Folder.SpecialUse.SENT,
-    b"\\junk": Folder.SpecialUse.JUNK,
-    b"\\archive": Folder.SpecialUse.ARCHIVE,
-    b"\\drafts": Folder.SpecialUse.DRAFTS,
-    b"\\trash": Folder.SpecialUse.TRASH,
-    b"\\all": Folder.SpecialUse.ALL,
-    b"\\flagged": Folder.SpecialUse.FLAGGED,
-}
-# Servers without SPECIAL-USE (RFC 6154): the names the big providers use, lower case.
-_SPECIAL_NAMES = {
-    Folder.SpecialUse.SENT: {
-        "sent",
-        "sent items",
-        "sent messages",
-        "sent mail",
-        "已发送",
-        "已发送邮件",
-        "寄件备份",
-        "enviados",
-        "elementos enviados",
-    },
-    Folder.SpecialUse.JUNK: {
-        "junk",
-        "spam",
-        "junk e-mail",
-        "junk email",
-        "bulk mail",
-        "垃圾邮件",
-        "垃圾箱",
-        "correo no deseado",
-    },
-    Folder.SpecialUse.TRASH: {
-        "trash",
-        "deleted items",
-        "deleted messages",
-        "bin",
-        "已删除",
-        "已删除邮件",
-        "papelera",
-    },
-    Folder.SpecialUse.DRAFTS: {"drafts", "draft", "草稿箱", "草稿", "borradores"},
-    Folder.SpecialUse.ARCHIVE: {"archive", "archives", "归档", "archivo"},
-}
 
 
 class SyncAborted(RuntimeError):
@@ -138,20 +98,6 @@ class SyncReport:
         }
 
 
-def special_use_of(name: str, flags: Iterable[bytes]) -> str:
-    if name.upper() == "INBOX":
-        return Folder.SpecialUse.INBOX
-    lowered = {f.lower() for f in flags}
-    for flag, use in _SPECIAL_FLAGS.items():
-        if flag in lowered:
-            return use
-    leaf = name.rsplit("/", 1)[-1].rsplit(".", 1)[-1].strip().lower()
-    for use, names in _SPECIAL_NAMES.items():
-        if leaf in names or name.strip().lower() in names:
-            return use
-    return Folder.SpecialUse.NONE
-
-
 def imap_url(account: Account, folder: Folder, uid: int) -> str:
     """RFC 5092 IMAP URL of one message, kept as the stored message's source."""
     user = quote(account.username, safe="")
@@ -160,113 +106,70 @@ def imap_url(account: Account, folder: Folder, uid: int) -> str:
 
 
 def _flag_names(flags: Iterable[bytes]) -> list[str]:
-    return sorted(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)
+    # \Recent belongs to one IMAP session (RFC 3501 2.3.2): kept, it would read as a
+    # change on every later sync.
+    names = (f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)
+    return sorted(name for name in names if name.lower() != "\\recent")
 
 
-def uid_fetch(
-    client: IMAPClient, uid_set: str, items: list[str], modifiers: list[str] | None = None
-) -> dict:
-    """``UID FETCH`` of a sequence-set string such as ``101:*``.
+class _LocationRecorder:
+    """The importer's batch hook: where each stored message sits, and the resume checkpoint.
 
-    IMAPClient's ``fetch`` only keeps the UIDs it was given as numbers; ranges are what make
-    incremental sync cheap (one short command whatever the folder size).
-    """
-    from imapclient.response_parser import parse_fetch_response
-
-    args = ["UID", "FETCH", uid_set, "(" + " ".join(items) + ")"]
-    if modifiers:
-        args.append("(" + " ".join(modifiers) + ")")
-    imap = client._imap
-    tag = imap._command(*args)
-    typ, data = imap._command_complete("FETCH", tag)
-    client._checkok("fetch", typ, data)
-    typ, data = imap._untagged_response(typ, data, "FETCH")
-    if data == [None]:
-        return {}
-    return parse_fetch_response(data, client.normalise_times, True)
-
-
-def _uid_ranges(uids: list[int]) -> str:
-    """``1:5,9,12:14`` (RFC 3501 sequence-set) for a sorted list, to keep commands short."""
-    parts = []
-    start = prev = None
-    for uid in uids:
-        if start is None:
-            start = prev = uid
-        elif uid == prev + 1:
-            prev = uid
-        else:
-            parts.append(f"{start}:{prev}" if start != prev else str(start))
-            start = prev = uid
-    if start is not None:
-        parts.append(f"{start}:{prev}" if start != prev else str(start))
-    return ",".join(parts)
-
-
-class _LocatingImporter(Importer):
-    """The store's importer, plus: every stored batch also records where each message sits.
-
-    The importer commits each batch in its own transaction; wrapping ``flush`` in an outer
-    one makes that a savepoint, so messages, locations and the folder checkpoint commit
-    together or not at all.
+    Called inside the importer's batch transaction, so messages, their locations and the
+    folder's ``last_uid`` commit together or not at all (a ``kill -9`` loses at most the
+    batch in flight, and the next sync fetches it again).
     """
 
     def __init__(
         self, sync: AccountSync, folder: Folder, uid_of: dict[str, int], flags: dict[int, list[str]]
-    ):
-        super().__init__(batch_size=sync.batch_size)
+    ) -> None:
         self.sync = sync
         self.folder = folder
         self.uid_of = uid_of  # source -> UID
         self.flags = flags  # UID -> IMAP flags
         self.recorded = 0
-        self._handed: list[tuple[int, str | None]] = []  # (uid, dedupe key or None)
+        self._flags_field = MessageLocation._meta.get_field("flags")
+        self._prepared: dict[tuple[str, ...], object] = {}
 
-    def _quarantine(self, raw: bytes, source: str, reason: str) -> None:
-        super()._quarantine(raw, source, reason)
-        self._handed.append((self.uid_of[source], None))
+    def flags_of(self, source: str) -> Flags:
+        """The flags a new message is stored with (no second write of the row)."""
+        flags = self.flags.get(self.uid_of[source], ())
+        return Flags("\\Seen" in flags, "\\Answered" in flags, "\\Flagged" in flags)
 
-    def _store_batch(self, pending) -> None:
-        self._handed.extend((self.uid_of[p.source], p.key) for p in pending)
-        super()._store_batch(pending)
+    def _json(self, flags: list[str]) -> object:
+        # A few distinct flag lists in a whole mailbox: prepare each once.
+        key = tuple(flags)
+        if key not in self._prepared:
+            self._prepared[key] = self._flags_field.get_db_prep_save(flags, connection)
+        return self._prepared[key]
 
-    def flush(self) -> None:
-        with transaction.atomic():
-            super().flush()
-            self._record()
-        self.sync.check_stop()  # after the commit: a stop never undoes a stored batch
-
-    def _record(self) -> None:
-        handed, self._handed = self._handed, []
-        if not handed:
+    def __call__(self, items: list[StoredItem]) -> None:
+        if not items:
             return
-        keys = sorted({key for _, key in handed if key})
-        pk_of: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            pk_of.update(
-                Message.objects.filter(dedupe_key__in=chunk).values_list("dedupe_key", "id")
-            )
-        flags_of = self.flags
+        folder, flags_of = self.folder, self.flags
+        handed = [(self.uid_of[item.source], item) for item in items]
         rows = [
-            MessageLocation(
-                message_id=pk_of.get(key) if key else None,
-                folder_id=self.folder.pk,
-                uid=uid,
-                flags=flags_of.get(uid, []),
-            )
-            for uid, key in handed
+            (item.message_pk, folder.pk, uid, self._json(flags_of.get(uid, [])))
+            for uid, item in handed
         ]
-        MessageLocation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {MessageLocation._meta.db_table} (message_id, folder_id, uid, flags) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (folder_id, uid) DO NOTHING",
+                rows,
+            )
+        # New messages got their flags with the row; an earlier copy takes this folder's.
         self.sync.apply_flags_to_messages(
-            [(pk_of[key], flags_of.get(uid, [])) for uid, key in handed if key and key in pk_of]
+            [
+                (item.message_pk, flags_of.get(uid, []))
+                for uid, item in handed
+                if item.outcome == "duplicate"
+            ]
         )
-        top = max(uid for uid, _ in handed)
-        if top > self.folder.last_uid:
-            self.folder.last_uid = top
-        self.folder.message_count = self.folder.locations.count()
-        Folder.objects.filter(pk=self.folder.pk).update(
-            last_uid=self.folder.last_uid, message_count=self.folder.message_count
+        folder.last_uid = max(folder.last_uid, max(uid for uid, _ in handed))
+        folder.message_count = MessageLocation.objects.filter(folder=folder).count()
+        Folder.objects.filter(pk=folder.pk).update(
+            last_uid=folder.last_uid, message_count=folder.message_count
         )
         self.recorded += len(handed)
         self.sync.renew_lease()
@@ -319,9 +222,10 @@ class AccountSync:
             groups.setdefault(state, []).append(pk)
         for (seen, answered, flagged), pks in groups.items():
             for start in range(0, len(pks), 500):
-                Message.objects.filter(pk__in=pks[start : start + 500]).update(
+                # Only rows that differ: an UPDATE rewrites the whole row, body included.
+                Message.objects.filter(pk__in=pks[start : start + 500]).exclude(
                     is_seen=seen, is_answered=answered, is_flagged=flagged
-                )
+                ).update(is_seen=seen, is_answered=answered, is_flagged=flagged)
 
     # -- the pass ------------------------------------------------------------------------
 
@@ -523,22 +427,24 @@ class AccountSync:
         uid_of = {self.source_of(folder, uid): uid for uid in new}
         flags = {uid: _flag_names(listing[uid].get(b"FLAGS", ())) for uid in new}
         sizes = {uid: int(listing[uid].get(b"RFC822.SIZE", 0)) for uid in new}
-        importer = _LocatingImporter(self, folder, uid_of, flags)
-        stream = self._stream(client, folder, new, sizes)
+        recorder = _LocationRecorder(self, folder, uid_of, flags)
+        importer = Importer(
+            batch_size=self.batch_size,
+            on_batch=recorder,
+            flags_of=recorder.flags_of,
+            # Called after each committed batch: a stop never undoes a stored batch.
+            on_progress=lambda _summary: self.check_stop(),
+        )
         parallel = self.parallel
         if parallel is None:
             parallel = len(new) >= PARALLEL_FROM and parse_processes() >= 2
+        stream = self._stream(client, folder, new, sizes)
         try:
-            if parallel:
-                importer._import_parallel(stream, parse_processes())
-            else:
-                for item in stream:
-                    importer.add(item)
-            importer.flush()
+            importer.import_items(stream, processes=max(2, parse_processes()) if parallel else 0)
         finally:
             stream.close()
         summary = importer.summary
-        report.new = importer.recorded
+        report.new = recorder.recorded
         self.report.stored += summary.imported
         self.report.duplicates += summary.duplicates
         self.report.quarantined += summary.quarantined
@@ -567,12 +473,12 @@ class AccountSync:
                 for batch in batches:
                     if stop.is_set():
                         return
-                    data = uid_fetch(client, _uid_ranges(batch), ["BODY.PEEK[]"])
+                    data = fetch_bodies(client, batch)
                     items = []
                     for uid in batch:
-                        body = data.get(uid, {}).get(b"BODY[]")
+                        body = data.get(uid)
                         if body is not None:  # expunged meanwhile: the next sync drops it
-                            items.append(RawMessage(self.source_of(folder, uid), bytes(body)))
+                            items.append(RawMessage(self.source_of(folder, uid), body))
                     while not stop.is_set():
                         try:
                             out.put(items, timeout=0.5)

@@ -11,8 +11,6 @@ stopped cleanly when the worker stops.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -23,22 +21,6 @@ log = logging.getLogger(__name__)
 
 IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE at least every 29 minutes
 WATCHER_REFRESH_SECONDS = 15.0
-
-
-def owner_is_dead(locked_by: str) -> bool:
-    """True when ``host:pid`` names a process on this machine that no longer exists."""
-    host, _, pid = locked_by.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 class IdleWatcher(threading.Thread):

@@ -14,11 +14,12 @@ import logging
 import multiprocessing
 import os
 import signal
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,6 +29,7 @@ from tradeinbox.core.dedupe import dedupe_key
 from tradeinbox.core.message import Address, ParsedMessage
 from tradeinbox.core.parse import NotAnEmail, parse_message
 from tradeinbox.core.sources import RawMessage, SkippedFile, iter_path
+from tradeinbox.crashpoints import crash_point
 from tradeinbox.store import search
 from tradeinbox.store.ids import id_block
 from tradeinbox.store.models import Message
@@ -55,6 +57,35 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
         }
+
+
+class Flags(NamedTuple):
+    """A message's state as its mail server keeps it (IMAP \\Seen, \\Answered, \\Flagged)."""
+
+    seen: bool = False
+    answered: bool = False
+    flagged: bool = False
+
+
+NO_FLAGS = Flags()
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """What became of one message handed to the importer.
+
+    ``message_pk`` is the stored message: the new row, or the earlier copy a duplicate
+    matched (its flags are not changed); None when the message was quarantined.
+    """
+
+    source: str
+    message_pk: int | None
+    outcome: str  # "imported", "duplicate" or "quarantined"
+
+
+# Called with every message of a batch inside the batch's transaction, so whatever the
+# caller records there (IMAP locations, a resume checkpoint) commits with the messages.
+BatchHook = Callable[[list[StoredItem]], None]
 
 
 @dataclass
@@ -122,6 +153,10 @@ def _pool_initializer() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+# Raw bytes per batch at most (a batch also ends at ``batch_size`` messages).
+WINDOW_BYTES = 48 * 1024 * 1024
+
+
 def parse_processes() -> int:
     """Processes to parse with: the cores beyond the one storing, at least one."""
     configured = os.environ.get("TRADEINBOX_IMPORT_PROCESSES")
@@ -131,22 +166,34 @@ def parse_processes() -> int:
 
 
 class Importer:
-    """Adds raw messages to the store. One instance per import run or sync session."""
+    """Adds raw messages to the store. One instance per import run or sync session.
+
+    ``on_batch`` (optional) is told what became of every message of a batch, inside the
+    batch's transaction; ``flags_of`` (optional) gives the flags a new message is stored
+    with, by its source. IMAP sync uses both to record where each message sits and to
+    advance its resume checkpoint in the same commit as the messages.
+    """
 
     def __init__(
         self,
         *,
         batch_size: int = 400,
         on_progress: Callable[[ImportSummary], None] | None = None,
+        on_batch: BatchHook | None = None,
+        flags_of: Callable[[str], Flags] | None = None,
     ) -> None:
         config = settings.TRADEINBOX
         self.blobs = BlobStore(config["BLOB_DIR"])
         self.quarantine_blobs = BlobStore(config["QUARANTINE_DIR"])
         self.max_bytes = config["MAX_MESSAGE_BYTES"]
         self.batch_size = batch_size
+        self._pending_bytes = 0
         self.on_progress = on_progress
+        self.on_batch = on_batch
+        self.flags_of = flags_of
         self.summary = ImportSummary()
         self._pending: list[_Pending] = []
+        self._quarantined: list[StoredItem] = []  # reported with the next batch
         self.threads = ThreadAssigner()
         self._prep_json = Message._meta.get_field("recipients")
 
@@ -154,8 +201,15 @@ class Importer:
 
     def import_paths(self, paths: Iterable[Path | str]) -> ImportSummary:
         """Import every message under ``paths``; parsing runs in a process pool."""
-        processes = parse_processes()
-        items = self._raw_items(paths)
+        return self.import_items(self._raw_items(paths), processes=parse_processes())
+
+    def import_items(self, items: Iterable[RawMessage], *, processes: int = 0) -> ImportSummary:
+        """Import raw messages from any source, in order, and flush the last batch.
+
+        With ``processes`` >= 2 a fork pool parses and compresses while this process
+        stores (start-up costs ~0.1 s: worth it from a few hundred messages). ``items``
+        may be a generator that does I/O (an IMAP fetch): it is consumed in this thread.
+        """
         if processes < 2:
             for item in items:
                 self.add(item)
@@ -173,32 +227,36 @@ class Importer:
                     continue
                 yield item
 
-    def _import_parallel(self, items, processes: int) -> None:
-        # While the pool parses window k+1, this process stores window k: parsing
-        # and storing overlap, and at most two windows of raw bytes are in memory.
+    def _import_parallel(self, items, processes: int, ahead: int = 2) -> None:
+        # While this process stores window k, the pool parses windows k+1 .. k+ahead:
+        # parsing and storing overlap, and a window that parses slowly (a few big
+        # messages) does not leave the pool idle. At most ahead+1 windows are in memory.
         window_size = self.batch_size
         blob_dir = str(self.blobs.root)
         context = multiprocessing.get_context("fork")
         with context.Pool(processes, initializer=_pool_initializer) as pool:
-            previous: tuple[list[RawMessage], object] | None = None
+            in_flight: deque[tuple[list[RawMessage], object]] = deque()
             window: list[RawMessage] = []
+            window_bytes = 0
 
-            def submit(batch: list[RawMessage]):
+            def submit(batch: list[RawMessage]) -> None:
                 tasks = [(item.data, self.max_bytes, blob_dir) for item in batch]
-                return pool.map_async(_prepare_in_pool, tasks, chunksize=16)
+                in_flight.append((batch, pool.map_async(_prepare_in_pool, tasks, chunksize=16)))
 
             for item in items:
                 window.append(item)
-                if len(window) >= window_size:
-                    running = (window, submit(window))
-                    if previous is not None:
-                        self._consume(*previous)
-                    previous, window = running, []
-            running = (window, submit(window)) if window else None
-            if previous is not None:
-                self._consume(*previous)
-            if running is not None:
-                self._consume(*running)
+                window_bytes += len(item.data)
+                # A window also ends at WINDOW_BYTES: 400 mails with 20 MB catalogues
+                # attached must not all sit in memory at once (times ahead+1).
+                if len(window) >= window_size or window_bytes >= WINDOW_BYTES:
+                    submit(window)
+                    window, window_bytes = [], 0
+                    if len(in_flight) > ahead:
+                        self._consume(*in_flight.popleft())
+            if window:
+                submit(window)
+            while in_flight:
+                self._consume(*in_flight.popleft())
             pool.close()
             pool.join()
 
@@ -223,15 +281,22 @@ class Importer:
             self._pending.append(
                 _Pending(parsed, item.data, item.source, key_or_reason, False, pack(item.data))
             )
-        if len(self._pending) >= self.batch_size:
+        self._pending_bytes += len(item.data)
+        if (
+            len(self._pending) + len(self._quarantined) >= self.batch_size
+            or self._pending_bytes >= WINDOW_BYTES
+        ):
             self.flush()
         elif self.on_progress and self.summary.seen % 100 == 0:
             self.on_progress(self.summary)
 
     def flush(self) -> None:
+        """Store the queued messages (one transaction) and report them to ``on_batch``."""
         pending, self._pending = self._pending, []
-        if pending:
-            self._store_batch(pending)
+        quarantined, self._quarantined = self._quarantined, []
+        self._pending_bytes = 0
+        if pending or quarantined:
+            self._store_batch(pending, quarantined)
         if self.on_progress:
             self.on_progress(self.summary)
 
@@ -239,6 +304,7 @@ class Importer:
 
     def _quarantine(self, raw: bytes, source: str, reason: str) -> None:
         digest = self.quarantine_blobs.put(raw)
+        crash_point("store.quarantine.after_blob")
         now = datetime.now(UTC)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
@@ -254,32 +320,42 @@ class Importer:
             )
         self.summary.quarantined += 1
         self.summary.reasons[reason.split(" (")[0]] += 1
+        if self.on_batch is not None:
+            self._quarantined.append(StoredItem(source, None, "quarantined"))
         log.warning("quarantined %s: %s", source, reason)
 
     # -- storing -----------------------------------------------------------------
 
-    def _existing_keys(self, keys: list[str]) -> set[str]:
-        found: set[str] = set()
+    def _existing_keys(self, keys: list[str]) -> dict[str, int]:
+        """Dedupe key -> pk of the messages already stored."""
+        found: dict[str, int] = {}
         with connection.cursor() as cursor:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join(["%s"] * len(chunk))
                 cursor.execute(
-                    f"SELECT dedupe_key FROM store_message WHERE dedupe_key IN ({marks})", chunk
+                    f"SELECT dedupe_key, id FROM store_message WHERE dedupe_key IN ({marks})",
+                    chunk,
                 )
-                found.update(row[0] for row in cursor.fetchall())
+                found.update(cursor.fetchall())
         return found
 
-    def _store_batch(self, pending: list[_Pending]) -> None:
-        existing = self._existing_keys([p.key for p in pending])
+    def _store_batch(
+        self, pending: list[_Pending], quarantined: list[StoredItem] | None = None
+    ) -> None:
+        existing = self._existing_keys(sorted({p.key for p in pending}))
         fresh: list[_Pending] = []
+        first_copy: dict[str, _Pending] = {}  # a second copy within this batch
         for item in pending:
-            if item.key in existing:
+            if item.key in existing or item.key in first_copy:
                 self.summary.duplicates += 1
                 continue
-            existing.add(item.key)
+            first_copy[item.key] = item
             fresh.append(item)
         if not fresh:
+            if self.on_batch is not None:
+                with transaction.atomic():
+                    self.on_batch(self._outcomes(pending, existing, {}, quarantined))
             return
         for item in fresh:
             if item.blobs_written:
@@ -288,6 +364,7 @@ class Importer:
                 self.blobs.put(item.raw, item.parsed.sha256)
             for attachment in item.parsed.attachments:
                 self.blobs.put(attachment.data, attachment.sha256)
+        crash_point("store.batch.blobs_written")
         now = datetime.now(UTC)
         with transaction.atomic(), connection.cursor() as cursor:
             message_ids = list(id_block(cursor, "store_message", len(fresh)))
@@ -300,8 +377,11 @@ class Importer:
             ]
             self.threads.write_threads(cursor)
             rows, index_rows, attachment_rows = [], [], []
+            imported_at = connection.ops.adapt_datetimefield_value(now)  # once per batch
             for pk, item, thread_id in zip(message_ids, fresh, planned, strict=True):
-                rows.append(self._message_row(pk, item, self.threads.resolve(thread_id), now))
+                rows.append(
+                    self._message_row(pk, item, self.threads.resolve(thread_id), now, imported_at)
+                )
                 index_rows.append(index_row_for(pk, item.parsed))
                 for position, att in enumerate(item.parsed.attachments):
                     attachment_rows.append(
@@ -335,12 +415,38 @@ class Importer:
                 )
             search.index_rows(cursor, index_rows)
             self.threads.write_links(cursor)
+            if self.on_batch is not None:
+                new_pks = {item.key: pk for pk, item in zip(message_ids, fresh, strict=True)}
+                self.on_batch(self._outcomes(pending, existing, new_pks, quarantined))
+            crash_point("store.batch.before_commit")
+        crash_point("store.batch.after_commit")
         self.summary.imported += len(fresh)
         self.summary.new_message_ids.extend(message_ids)
         messages_stored.send(sender=Importer, message_ids=message_ids)
 
-    def _message_row(self, pk: int, item: _Pending, thread_id: int, now: datetime) -> tuple:
+    @staticmethod
+    def _outcomes(
+        pending: list[_Pending],
+        existing: dict[str, int],
+        new_pks: dict[str, int],
+        quarantined: list[StoredItem] | None,
+    ) -> list[StoredItem]:
+        items = list(quarantined or ())
+        for item in pending:
+            # A key stored by this batch counts once as new; later copies are duplicates.
+            pk = new_pks.pop(item.key, None)
+            if pk is not None:
+                items.append(StoredItem(item.source, pk, "imported"))
+                existing[item.key] = pk
+            else:
+                items.append(StoredItem(item.source, existing[item.key], "duplicate"))
+        return items
+
+    def _message_row(
+        self, pk: int, item: _Pending, thread_id: int, now: datetime, imported_at: object
+    ) -> tuple:
         parsed = item.parsed
+        flags = self.flags_of(item.source) if self.flags_of is not None else NO_FLAGS
         sender = parsed.from_address or Address("", "")
         recipients = {
             "to": [[a.name, a.email] for a in parsed.to],
@@ -370,11 +476,11 @@ class Importer:
             min(count_real_attachments(parsed), 32767),
             "\n".join(a.filename for a in parsed.attachments),
             item.source[:2000],
-            False,
-            False,
-            False,
+            flags.seen,
+            flags.answered,
+            flags.flagged,
             json.dumps(parsed.defects[:50]),
-            adapt(now),
+            imported_at,
         )
 
 
