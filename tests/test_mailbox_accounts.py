@@ -193,3 +193,35 @@ def test_each_failing_step_is_named(dovecot, mail_user, smtp_relay, monkeypatch)
     assert check_smtp(endpoint(port=smtp_relay.port, security="starttls")).ok
     assert check_smtp(endpoint(port=smtp_relay.tls_port, security="tls")).ok
     assert check_imap(endpoint(port=dovecot.imaps_port, security="tls", verify_tls=False)).ok
+
+
+@pytest.mark.django_db
+def test_a_sync_lease_of_a_dead_worker_is_taken_back_at_once():
+    """kill -9 mid-sync: the restarted worker resumes now, not after the 5-minute lease;
+    a live worker's lease is respected."""
+    import socket
+    import subprocess
+    import sys
+    from datetime import UTC, datetime, timedelta
+
+    from tradeinbox.mailbox.sync import claim_due_account
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    account = Account(
+        email_address="li.wei@factory.example",
+        imap_host="imap.exmail.qq.com",
+        smtp_host="smtp.exmail.qq.com",
+        username="li.wei@factory.example",
+        sync_locked_by=f"{socket.gethostname()}:{os.getppid()}",  # alive: pytest's parent
+        sync_lease_until=datetime.now(UTC) + timedelta(minutes=5),
+    )
+    account.set_password(PASSWORD)
+    account.save()
+    assert claim_due_account("worker-b") is None
+    Account.objects.filter(pk=account.pk).update(
+        sync_locked_by=f"{socket.gethostname()}:{gone.pid}"
+    )
+    claimed = claim_due_account("worker-b")
+    assert claimed is not None and claimed.pk == account.pk
+    assert claimed.sync_locked_by == "worker-b"

@@ -531,12 +531,25 @@ def claim_due_account(worker_name: str, *, account_id: int | None = None) -> Acc
     now = datetime.now(UTC)
     from django.db.models import Q
 
+    from tradeinbox.worker.jobs import owner_is_dead
+
+    # A worker killed mid-sync leaves its lease behind: when its process is gone from
+    # this machine, resume now instead of waiting the lease out.
+    orphaned = [
+        pk
+        for pk, locked_by in Account.objects.filter(sync_enabled=True, sync_lease_until__gte=now)
+        .exclude(sync_locked_by="")
+        .values_list("pk", "sync_locked_by")
+        if owner_is_dead(locked_by)
+    ]
     with transaction.atomic():
         query = (
             Account.objects.select_for_update(skip_locked=True)
             .filter(sync_enabled=True)
             .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
-            .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now))
+            .filter(
+                Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now) | Q(pk__in=orphaned)
+            )
         )
         if account_id is not None:
             query = query.filter(pk=account_id)
