@@ -18,10 +18,22 @@ unless it is long, a year or a date never counts, and a number followed by a uni
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Reference", "extract_references", "extract_message_references", "KINDS"]
+from tradeinbox.core.fastmatch import Anchored, Prepared
+
+__all__ = [
+    "Reference",
+    "extract_references",
+    "extract_message_references",
+    "KINDS",
+    "normalise_value",
+    "canonical_value",
+    "display_value",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +53,50 @@ class Reference:
 
     @property
     def key(self) -> tuple[str, str]:
-        """Identity for de-duplication and linking: kind + value without separators."""
-        return self.kind, normalise_value(self.value)
+        """Identity for de-duplication and linking: kind + :func:`canonical_value`."""
+        return self.kind, canonical_value(self.kind, self.value)
 
     def as_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "value": self.value}
 
 
 def normalise_value(value: str) -> str:
-    """``"q-2026/17"`` -> ``"Q202617"``: how two spellings of one number compare."""
-    return re.sub(r"[\s\-/_.#]", "", value).upper()
+    """``"q-2026/17"`` -> ``"Q202617"``: how two spellings of one number compare (spacing,
+    punctuation and case dropped; full-width forms such as "ＰＯ４５" folded by NFKC)."""
+    return re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", value)).upper()
+
+
+# Letters that only *label* a number of their kind. A buyer's PO is its ERP number, an L/C
+# number the bank's, an invoice number the accounting system's: people write "PO 4500012345",
+# "PO#4500012345", "PO4500012345" and "PO_4500012345.pdf" for one PO. RFQ, RFP, quotation,
+# PI and contract numbers are issued as schemes whose letters belong to the number
+# ("RFQ-2026-001", "QT-2026-0187", "PI-BW261024-01") and are copied whole, so they keep them.
+_LABEL = {"po": "PO", "order": "PO", "lc": "LC", "invoice": "INV"}
+_LABEL_WRITTEN = {
+    "po": re.compile(r"^(?:P\s?[/.]?\s?O\.?)[\s#:_.\-]*(?=\d)", re.IGNORECASE),
+    "lc": re.compile(r"^(?:L\s?/?\s?C)[\s#:_.\-]*(?=\d)", re.IGNORECASE),
+    "invoice": re.compile(r"^INV[\s#:_.\-]*(?=\d)", re.IGNORECASE),
+}
+_LABEL_WRITTEN["order"] = _LABEL_WRITTEN["po"]
+
+
+def canonical_value(kind: str, value: str) -> str:
+    """The number a reference of ``kind`` stands for: :func:`normalise_value`, and for PO /
+    order, L/C and invoice numbers without the label letters glued in front of the digits
+    (``("po", "PO-4500012345")`` -> ``"4500012345"``; ``("rfq", "RFQ-2026-001")`` ->
+    ``"RFQ2026001"``)."""
+    v = normalise_value(value)
+    label = _LABEL.get(kind)
+    if label and v.startswith(label) and v[len(label) : len(label) + 1].isdigit():
+        return v[len(label) :]
+    return v
+
+
+def display_value(kind: str, value: str) -> str:
+    """``value`` as written, without a label that repeats the kind shown next to it
+    (``("po", "PO_4500012345")`` -> ``"4500012345"``)."""
+    rx = _LABEL_WRITTEN.get(kind)
+    return rx.sub("", value, count=1) if rx else value
 
 
 # --- keywords ---------------------------------------------------------------------------
@@ -255,10 +301,11 @@ _STANDARD = re.compile(
 _PHONE_SHAPE = re.compile(r"^(?:\d{1,4}[-.]){2,4}\d{2,4}$|^\d{3,5}-\d{6,8}$")
 _TIME = re.compile(r"^\d{1,2}[.:]\d{2}$")
 # An acronym glued to its number is itself the reference: "RFQ-2026-001", "PO45638".
-_PREFIXED = re.compile(
+_PREFIXED = Anchored(
     r"(?<![A-Za-z0-9\-/.+=])(?P<value>(?P<prefix>RFQ|RFP|PO|PI|INV|QUO|QTN|SC|BL|LC)"
     r"(?:[-#]?)(?=\d)[0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,30})(?![A-Za-z0-9])"
 )
+_HAS_DIGIT = re.compile(r"\d")
 _PREFIX_KIND = {
     "RFQ": "rfq",
     "RFP": "rfp",
@@ -284,18 +331,19 @@ def _alternation(patterns: Iterable[str]) -> str:
     return "|".join(sorted(patterns, key=len, reverse=True))
 
 
-def _build() -> list[tuple[str, re.Pattern[str]]]:
-    compiled: list[tuple[str, re.Pattern[str]]] = []
+def _build() -> list[tuple[str, Anchored]]:
+    # Anchored: the same regexes, only tried where a keyword occurs (fastmatch).
+    compiled: list[tuple[str, Anchored]] = []
     for kind, patterns in MARKED.items():
         rx = rf"(?<!{_WORDCHAR})(?P<kw>{_alternation(patterns)})\s*(?:{_MARKER}\s*)?[:：.\-]?\s*{_VALUE}"
-        compiled.append((kind, re.compile(rx, re.IGNORECASE)))
+        compiled.append((kind, Anchored(re.compile(rx, re.IGNORECASE))))
     for kind, patterns in KEYWORDS.items():
         rx = (
             rf"(?<!{_WORDCHAR}|/)(?P<kw>{_alternation(patterns)})(?!{_WORDCHAR}|/)"
             rf"(?P<sep>\s*(?P<mark>{_MARKER})?\s*(?P<colon>[:：])?\s*)"
             rf"{_VALUE}"
         )
-        compiled.append((kind, re.compile(rx, re.IGNORECASE)))
+        compiled.append((kind, Anchored(re.compile(rx, re.IGNORECASE))))
     return compiled
 
 
@@ -367,6 +415,9 @@ _STRONG_ACRONYMS = re.compile(
 
 def _find(text: str, source: str) -> list[Reference]:
     found: list[Reference] = []
+    if not _HAS_DIGIT.search(text):
+        return found  # every reference value holds a digit
+    prepared = Prepared(text)
     taken: list[tuple[int, int]] = []
 
     def overlaps(a: int, b: int) -> bool:
@@ -380,7 +431,7 @@ def _find(text: str, source: str) -> list[Reference]:
 
     for index, (kind, pattern) in enumerate(_PATTERNS):
         is_marked_keyword = index < len(MARKED)
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(prepared):
             value = m.group("value")
             start, end = m.start("value"), m.end("value")
             marked = is_marked_keyword or bool(
@@ -401,7 +452,7 @@ def _find(text: str, source: str) -> list[Reference]:
                 continue
             add(kind, value, start, end)
 
-    for m in _PREFIXED.finditer(text):
+    for m in _PREFIXED.finditer(prepared):
         value = m.group("value")
         # 4+ digits: "LC126A", "PO3" are form or model codes more often than documents.
         if sum(c.isdigit() for c in value) < 4 or _DATE.match(value[len(m.group("prefix")) :]):
@@ -452,14 +503,32 @@ def extract_references(text: str, *, attachment_names: Iterable[str] = ()) -> li
     return results
 
 
+_LAST_SPLIT: tuple[str, Any] | None = None
+
+
+def reply_parts(body: str) -> Any:
+    """:func:`tradeinbox.core.quotes.split_reply` of ``body``, remembered for the last body.
+
+    Inquiry detection, grading and reference extraction all need the new text of the
+    same message; splitting it once saves a good share of the time per message.
+    """
+    global _LAST_SPLIT
+    last = _LAST_SPLIT
+    if last is not None and last[0] is body:
+        return last[1]
+    from tradeinbox.core.quotes import split_reply
+
+    parts = split_reply(body)
+    _LAST_SPLIT = (body, parts)
+    return parts
+
+
 def extract_message_references(msg: object) -> list[Reference]:
     """References of a :class:`~tradeinbox.core.message.ParsedMessage`: subject, new body
     text (quoted history is skipped: its numbers belong to older mails) and attachments."""
-    from tradeinbox.core.quotes import split_reply
-
     subject = getattr(msg, "subject", "") or ""
     body = getattr(msg, "text", "") or ""
-    new_text = split_reply(body).new_text if body else ""
+    new_text = reply_parts(body).new_text if body else ""
     results: list[Reference] = []
     seen: set[tuple[str, str]] = set()
     for source, text in (("subject", subject), ("body", new_text)):

@@ -18,7 +18,7 @@ from tradeinbox.core.deals.consolidation import (
 )
 from tradeinbox.core.evidence import Evidence
 from tradeinbox.customers.models import EmailAddress
-from tradeinbox.deals import followups, ingest
+from tradeinbox.deals import followups, ingest, parties
 from tradeinbox.deals.models import (
     CLOSED_STAGES,
     Deal,
@@ -167,17 +167,33 @@ def trusted_messages(deal: Deal):
 
 
 def buyer_addresses(deal: Deal, env: ingest.Env | None = None) -> list[str]:
-    """Every customer address in the deal's mail (senders, To and Cc), first seen first."""
+    """Every customer address in the deal's mail (senders, To and Cc), first seen first;
+    not a service provider's (the forwarder we asked for a booking, see :mod:`.parties`)."""
     env = env or ingest.environment()
+    rows = list(trusted_messages(deal))
+    sides = parties.parties(dm.message for dm in rows if dm.direction == "in")
     out: list[str] = []
-    for dm in trusted_messages(deal):
+    for dm in rows:
         msg = dm.message
         rec = msg.recipients or {}
-        for address in [msg.from_email] + [e for key in ("to", "cc") for _n, e in rec.get(key, [])]:
+        named = [(msg.from_name, msg.from_email)] + [
+            (n, e) for key in ("to", "cc") for n, e in rec.get(key, [])
+        ]
+        for name, address in named:
             address = (address or "").lower()
-            if address and not env.is_own(address) and address not in out:
+            if not address or env.is_own(address) or address in out:
+                continue
+            if not sides.is_provider(address, name or ""):
                 out.append(address)
     return out
+
+
+def buyer_messages(deal: Deal, limit: int | None = None):
+    """:func:`trusted_messages` (the first ``limit``) without service providers' mail: what
+    the buyer and we agreed (a forwarder's freight rates are not the deal's prices)."""
+    rows = trusted_messages(deal)
+    rows = rows[:limit] if limit is not None else rows
+    return [dm for dm in rows if dm.direction == "out" or not parties.provider_of(dm.message)]
 
 
 def consolidation(deal: Deal, *, link_template: str = "/messages/{message_id}/") -> Draft | None:
@@ -195,7 +211,7 @@ def consolidation(deal: Deal, *, link_template: str = "/messages/{message_id}/")
             sent_at=dm.at,
             subject=dm.message.subject or "",
         )
-        for dm in trusted_messages(deal)
+        for dm in buyer_messages(deal)
     ]
     formal = deal.formal_address or next(
         iter(

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from tradeinbox.core.deals.cadence import CadenceDecision, CadenceState, Touch, next_action
+from tradeinbox.core.i18n import english
 from tradeinbox.core.writing.context import Company as WCompany
 from tradeinbox.core.writing.context import Deal as WDeal
 from tradeinbox.core.writing.context import Person as WPerson
@@ -242,7 +243,8 @@ def update_cadence(
             deal.save(update_fields=["cadence"])
             return None
         inputs = cadence_inputs(deal, now, env)
-        decision = next_action(inputs.state, now, env.settings.cadence_settings())
+        with english():  # stored in the row: the page translates it when shown
+            decision = next_action(inputs.state, now, env.settings.cadence_settings())
         deal.cadence = {
             "action": decision.action,
             "reason": decision.reason,

@@ -40,6 +40,7 @@ from tradeinbox.core.deals.stages import DealMessage as StageMessage
 from tradeinbox.core.deals.stages import Stage as CoreStage
 from tradeinbox.core.deals.stages import suggest_stage
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import english
 from tradeinbox.core.language import detect_language
 from tradeinbox.core.message import ParsedMessage
 from tradeinbox.core.parse import parse_message
@@ -47,7 +48,7 @@ from tradeinbox.core.quotes import split_reply
 from tradeinbox.core.references import Reference, extract_references
 from tradeinbox.customers.models import EmailAddress, Person
 from tradeinbox.customers.services import own_addresses, own_domains
-from tradeinbox.deals import grades
+from tradeinbox.deals import grades, parties, references
 from tradeinbox.deals.models import (
     Deal,
     DealMessage,
@@ -149,11 +150,10 @@ def buyer_side(msg: Message, outbound: bool, env: Env) -> BuyerSide:
 
 def known_deal(deal: Deal) -> KnownDeal:
     people = {str(deal.person_id)} if deal.person_id else set()
-    senders = set(
-        DealMessage.objects.filter(deal=deal, direction="in").values_list(
-            "message__from_email", flat=True
-        )[:50]
-    )
+    rows = DealMessage.objects.filter(deal=deal, direction="in").select_related("message")
+    inbound = [dm.message for dm in rows[:50]]
+    # A forwarder's mail in the deal does not make the forwarder one of the buyer's people.
+    senders = parties.parties(inbound).buyers
     for row in EmailAddress.objects.filter(address__in=senders).exclude(person=None):
         people.add(str(row.person_id))
     return KnownDeal(
@@ -206,6 +206,7 @@ def process_one(
     outbound = env.is_own(msg.from_email)
     buyer = buyer_side(msg, outbound, env)
     facts = None
+    not_buyer: list[Evidence] = []
     if not outbound:
         parsed, raw = parse_stored(msg)
         if verdict is None:
@@ -224,11 +225,13 @@ def process_one(
                 from_customer=True,
                 received_at=msg.date,
             )
+        # Bulk mail without List headers and service providers' mail: not a buyer's.
+        not_buyer = parties.not_buyer_evidence(msg, parsed)
     existing = DealMessage.objects.filter(message=msg).select_related("deal").first()
     deal = existing.deal if existing else None
     if deal is None and buyer.addresses:
         bulk = facts is not None and (facts.is_autoreply or facts.is_bounce or facts.list_mail)
-        deal = _link(msg, outbound, buyer, verdict, env, stats, bulk=bulk)
+        deal = _link(msg, outbound, buyer, verdict, env, stats, bulk=bulk, not_buyer=not_buyer)
     if outbound:
         stats["answers"] += answer_clocks(msg, buyer, deal, env)
     elif buyer.addresses and not ReplyClock.objects.filter(message=msg).exists():
@@ -250,11 +253,20 @@ def known_contact(buyer: BuyerSide) -> bool:
 
 
 def _link(
-    msg, outbound, buyer: BuyerSide, verdict, env: Env, stats: Counter, *, bulk: bool = False
+    msg,
+    outbound,
+    buyer: BuyerSide,
+    verdict,
+    env: Env,
+    stats: Counter,
+    *,
+    bulk: bool = False,
+    not_buyer: list[Evidence] | None = None,
 ) -> Deal | None:
     refs = message_references(msg)
     keys = link_keys(refs)
     by_key: dict = {}
+    by_number = references.deals_by_number(keys, known_deal)
     if keys:
         cond = Q()
         for k in keys:
@@ -285,9 +297,13 @@ def _link(
         is_inquiry=bool(verdict and verdict.is_inquiry),
         from_customer=not outbound and not bulk and verdict is not None and not verdict.is_threat,
         known_contact=not outbound and known_contact(buyer),
+        not_buyer=tuple(not_buyer or ()),
     )
     decision = link_message(
-        link, thread_deal=str(thread_deal) if thread_deal else None, deals_by_key=by_key
+        link,
+        thread_deal=str(thread_deal) if thread_deal else None,
+        deals_by_key=by_key,
+        deals_by_number=by_number,
     )
     evidence = [e.as_dict() for e in decision.evidence]
     if decision.action == "skip":
@@ -334,12 +350,13 @@ def adopt_thread(deal: Deal, thread_id: int, env: Env) -> int:
     adopted = 0
     for other in Message.objects.filter(thread_id=thread_id, deal_link__isnull=True):
         out = env.is_own(other.from_email)
+        provider = [] if out else parties.provider_of(other)
         DealMessage.objects.create(
             deal=deal,
             message=other,
             direction="out" if out else "in",
             at=other.date,
-            evidence=[e.as_dict() for e in thread_ev],
+            evidence=[e.as_dict() for e in thread_ev + provider],
         )
         add_references(deal, other, message_references(other))
         ReplyClock.objects.filter(message=other, deal__isnull=True).update(deal=deal)
@@ -381,7 +398,8 @@ def stage_message(msg: Message, direction: str) -> StageMessage:
 def create_deal(msg: Message, buyer: BuyerSide, verdict, evidence: list[dict]) -> Deal:
     person = buyer.people[0] if buyer.people else None
     company = person.company if person is not None else None
-    first = suggest_stage([stage_message(msg, "in")], current=CoreStage.COLD)
+    with english():  # stored evidence stays English; pages translate it when shown
+        first = suggest_stage([stage_message(msg, "in")], current=CoreStage.COLD)
     stage = first.stage.value if first.changed and not first.stage.closed else Stage.INQUIRY
     grade = verdict.grade if verdict and verdict.grade in GRADE_ORDER else ""
     lang = detect_language(f"{msg.subject}\n{(msg.body_text or '')[:2000]}") or "en"
@@ -539,7 +557,8 @@ def refresh_deal(deal: Deal) -> Deal:
                 c.channel,
             )
         )
-    suggestion = suggest_stage(msgs, current=deal.stage, since=deal.stage_set_at)
+    with english():
+        suggestion = suggest_stage(msgs, current=deal.stage, since=deal.stage_set_at)
     if suggestion.changed:
         deal.suggested_stage = suggestion.stage.value
         deal.suggestion = suggestion.as_dict()
@@ -555,7 +574,7 @@ def refresh_deal(deal: Deal) -> Deal:
     if rows:
         deal.last_message_at = max(deal.last_message_at or rows[0].at, rows[0].at)
     if deal.person_id is None or deal.company_id is None:
-        senders = [r.message.from_email.lower() for r in rows if r.direction == "in"]
+        senders = list(parties.parties(r.message for r in rows if r.direction == "in").buyers)
         for row in EmailAddress.objects.filter(address__in=senders).exclude(person=None):
             person = resolve(row.person)
             deal.person = deal.person or person

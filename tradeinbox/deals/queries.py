@@ -161,7 +161,8 @@ def deal_timeline(deal: Deal) -> list[TimelineEntry]:
 
 def agreed(deal: Deal) -> Terms:
     """The latest statement of items, prices, Incoterm, lead time and payment terms."""
-    from tradeinbox.deals.actions import trusted_messages  # not the phisher's "new terms"
+    # Not the phisher's "new terms", nor a forwarder's freight rates.
+    from tradeinbox.deals.actions import buyer_messages
 
     messages = [
         ConsolidationMessage(
@@ -172,7 +173,7 @@ def agreed(deal: Deal) -> Terms:
             dm.at,
             dm.message.subject or "",
         )
-        for dm in trusted_messages(deal)[:300]
+        for dm in buyer_messages(deal, 300)
     ]
     return agreed_terms(messages)
 

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tradeinbox import audit
+from tradeinbox.core.references import canonical_value
 from tradeinbox.customers.models import is_manager
-from tradeinbox.deals import actions, queries
+from tradeinbox.deals import actions, queries, references
 from tradeinbox.deals.exporting import feed_token
 from tradeinbox.deals.forms import (
     ConsolidationForm,
@@ -78,7 +79,12 @@ def deal_list(request: HttpRequest) -> HttpResponse:
             Q(title__icontains=query)
             | Q(company__name__icontains=query)
             | Q(person__name__icontains=query)
-            | Q(references__value__icontains=query.replace(" ", "").replace("-", "").upper())
+            # Stored as canonical numbers: "PO 4500-012345" and "INV4500012345" find 4500012345.
+            | Q(
+                references__value__icontains=canonical_value(
+                    "invoice", canonical_value("po", query)
+                )
+            )
         ).distinct()
     return render(
         request,
@@ -141,7 +147,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "clocks": deal.clocks.select_related("message", "salesperson").order_by("received_at"),
             "followups": deal.followups.select_related("outbox").order_by("-due_at", "-id"),
             "history": deal.stage_changes.select_related("by"),
-            "references": deal.references.all(),
+            "references": references.rows_for(deal),
             "addresses": addresses,
             "draft": draft,
             "consolidation_form": consolidation_form,

@@ -7,6 +7,8 @@ sample requested or shipped, price haggling, a purchase order received, producti
 B/L or shipping notice, an after-sales complaint ...), in English, Chinese and Spanish (with the
 commonest Portuguese/French/German terms), and from the document numbers found by
 :func:`tradeinbox.core.references.extract_references` (a PO from the buyer, a B/L, a container).
+A cue said as a term of sale ("garantía de 7 años", "if anything arrives damaged", "70%
+against B/L copy") is not a stage: see :mod:`tradeinbox.core.deals.stage_guards`.
 
 A suggestion never moves a deal backwards silently: a message that points to an earlier stage
 than the current one is only proposed when the signal is strong (a cancelled order, a request
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from tradeinbox.core.deals.stage_guards import first_cue
 from tradeinbox.core.evidence import Evidence
 from tradeinbox.core.i18n import tr, tr_noop
 from tradeinbox.core.message import ParsedMessage
@@ -195,8 +198,19 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         r"\bsamples?\b.{0,40}\b(?:sent|shipped|dispatched|sent\s+out|arrived|received|ready|"
         r"cost|fee|charge|courier|DHL|FedEx|UPS|TNT|tracking)|"
         r"\b(?:send|ship|need|want|order|request|test|get)\s+(?:us\s+|me\s+)?(?:a\s+|some\s+|the\s+|"
-        r"\d+\s+)?samples?\b|\bsample\s+order\b|样品|寄样|打样|样板|"
-        r"\bmuestras?\b|\bamostras?\b|[ée]chantillons?\b|\b(?-i:Muster)\b",
+        r"\d+\s+)?samples?\b|\bsample\s+order\b|"
+        # Like the English cue, the other languages need a sending / asking / paying word:
+        # a bare "muestra" is also "shows", "样品" also names the sample price in an inquiry.
+        r"寄样|打样|样板|样品(?:费|单|已|寄出|收到|测试)|(?:寄|发|要|需要|申请|提供|安排)[^，。,.]{0,4}样品|"
+        r"\b(?:envi\w*|mand\w*|necesit\w*|solicit\w*|ped\w*|quer\w*|recib\w*|pag\w*|costo|precio|"
+        r"precis\w*|receb\w*|custo|pre[çc]o)\b.{0,30}\b(?:muestras?|amostras?)\b|"
+        r"\b(?:muestras?|amostras?)\b.{0,30}\b(?:enviad\w*|recibid\w*|recebid\w*|list[oa]s|gratis|"
+        r"gr[aá]tis|gratuit\w*|DHL|FedEx|UPS)\b|"
+        r"\b(?:envoy\w*|re[çc]\w*|command\w*|besoin|demand\w*|prix|co[uû]t)\b.{0,30}"
+        r"[ée]chantillons?\b|[ée]chantillons?\b.{0,30}\b(?:envoy[ée]s?|re[çc]us?|gratuits?|DHL)\b|"
+        r"\b(?-i:Muster)(?:bestellung|anfrage|kosten|versand)|\b(?:send\w*|schick\w*|erhalt\w*|"
+        r"bestell\w*|ben[öo]tig\w*|brauch\w*|anforder\w*)\b.{0,40}\b(?-i:Muster)\b|"
+        r"\b(?-i:Muster)\b.{0,40}\b(?:versandt|geschickt|angekommen|erhalten)\b",
     ),
     # negotiation: haggling about price and terms after an offer.
     (
@@ -234,9 +248,16 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         1.5,
         r"\b(?:confirm(?:ed|s)?|place[ds]?)\s+(?:the\s+|our\s+|this\s+|an?\s+)?order\b.{0,60}"
         r"(?:attached|below|today|now|for|as\s+per)|\border\s+(?:is\s+)?confirmed\b|"
+        r"\bwe\s+(?:hereby\s+)?confirm\s+(?:your\s+|the\s+)?(?:PO|P/O|purchase\s+order)\b|"
         r"\b(?:attached|enclosed|find)\b.{0,30}\b(?:purchase\s+order|our\s+PO|signed\s+(?:PI|"
-        r"contract|proforma))|\b(?:deposit|advance\s+payment|down\s+payment)\b.{0,30}\b(?:paid|"
-        r"sent|transferred|received|arranged)|\bsigned\s+(?:the\s+)?(?:PI|contract|proforma)\b|"
+        r"contract|proforma))|"
+        # A deposit that *was* paid; "30% deposit to be paid before production" is a term.
+        r"\b(?:deposit|advance\s+payment|down\s+payment)\b(?:(?!\b(?:to\s+be|will|shall|should|"
+        r"must|before|upon|against)\b).){0,30}?\b(?:has\s+been|have\s+been|was|were|is\s+now)\s+"
+        r"(?:\w+\s+)?(?:paid|sent|transferred|received|arranged|wired|remitted)\b|"
+        r"\b(?:we\s+(?:have\s+)?|just\s+)(?:paid|sent|transferred|wired|remitted|received)\s+(?:the\s+|"
+        r"our\s+|your\s+)?(?:\d+\s?%\s+)?(?:deposit|advance\s+payment|down\s+payment)\b|"
+        r"\bsigned\s+(?:the\s+)?(?:PI|contract|proforma)\b|"
         r"确认订单|下单|定金已|已付定金|已付款|预付款已|合同已签|已签合同|"
         r"confirmamos\s+(?:el\s+)?pedido|(?:adjunt[oa]|enviamos)\s+(?:la\s+)?orden\s+de\s+compra|"
         r"(?:anticipo|dep[oó]sito)\s+(?:ya\s+)?(?:fue\s+|ha\s+sido\s+)?(?:pagado|transferido|"
@@ -260,11 +281,18 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         r"\b(?:is|are|now|currently|already|go(?:es)?)\s+(?:in|under|into)\s+(?:mass\s+)?production\b|"
         r"\bproduction\s+(?:has\s+)?(?:start|begun|"
         r"began|schedule|progress|update|is\s+(?:finished|completed|done)|will\s+(?:finish|be\s+"
-        r"completed))|\bmass\s+production\b|\b(?:pre[\s-]?shipment|QC|final)\s+inspection\b|"
-        r"生产中|已投产|排产|大货|验货|生产进度|"
+        r"completed))|\b(?:start(?:ed|s)?|began|begun)\s+mass\s+production\b|"
+        r"生产中|已投产|排产|大货(?:生产|已|正在|在做|进度)|生产进度|"
         r"en\s+(?:proceso\s+de\s+)?producci[oó]n|producci[oó]n\s+(?:ha\s+)?(?:comenzado|iniciado|"
-        r"terminad[oa])|inspecci[oó]n\s+(?:previa|final)|em\s+produ[çc][ãa]o|en\s+production|"
+        r"terminad[oa])|em\s+produ[çc][ãa]o|en\s+production|"
         r"in\s+Produktion",
+    ),
+    (
+        "production.inspection",
+        Stage.PRODUCTION,
+        "any",
+        0.6,
+        r"\b(?:pre[\s-]?shipment|QC|final)\s+inspection\b|验货|inspecci[oó]n\s+(?:previa|final)",
     ),
     # shipped: shipping notice, vessel, B/L, tracking.
     (
@@ -274,13 +302,18 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         1.5,
         r"\b(?:goods|cargo|shipment|order|container|consignment|parcel)\b.{0,30}\b(?:has|have)\s+"
         r"been\s+(?:shipped|loaded|dispatched|sent\s+out|delivered\s+to\s+the\s+port)|"
-        r"\bshipping\s+(?:notice|advice|documents?)\b|\btelex\s+release\b|"
-        # "70% against B/L copy" is a payment term, not a shipment.
-        r"(?<!against\s)(?<!upon\s)(?<!after\s)(?<!before\s)(?<!of\s)\bB/L\s+(?:copy|draft)|"
         r"\bvessel\s+(?:has\s+)?(?:departed|sailed|left)|已发货|已出运|已装船|已开船|发货通知|"
-        r"提单(?:副本|草稿)|mercanc[ií]a\s+(?:ha\s+sido\s+|fue\s+)?(?:enviada|embarcada|despachada)|"
-        r"aviso\s+de\s+embarque|documentos\s+de\s+embarque|ya\s+(?:fue|est[aá])\s+embarcad[oa]|"
+        r"mercanc[ií]a\s+(?:ha\s+sido\s+|fue\s+)?(?:enviada|embarcada|despachada)|"
+        r"aviso\s+de\s+embarque|ya\s+(?:fue|est[aá])\s+embarcad[oa]|"
         r"foi\s+embarcad[oa]|marchandise\s+exp[ée]di[ée]e|Ware\s+(?:wurde\s+)?versandt",
+    ),
+    (
+        "shipped.documents",
+        Stage.SHIPPED,
+        "any",
+        1.5,
+        r"\bshipping\s+(?:notice|advice|documents?)\b|\btelex\s+release\b|"
+        r"\bB/L\s+(?:copy|draft)|提单(?:副本|草稿)|documentos\s+de\s+embarque",
     ),
     (
         "shipped.eta",
@@ -289,7 +322,11 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         0.5,
         r"\b(?:ETD|ETA)\b|\btracking\s+(?:number|no)\b|船期|到港|n[uú]mero\s+de\s+seguimiento",
     ),
-    # after-sales: the buyer has the goods and reports back.
+    # after-sales: the buyer has the goods and reports a problem (a complaint, a claim, a
+    # defect). A warranty, a return policy or "if anything arrives damaged" in an inquiry
+    # or an offer is a term of sale, not a complaint: such sentences are discounted by
+    # _GUARDS below. Bare "garantía", "售后" (after-sales service) and "缺货" (out of stock)
+    # name terms or stock, so only their claim forms count.
     (
         "after_sales.complaint",
         Stage.AFTER_SALES,
@@ -302,11 +339,15 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         r"(?:products?|machines?|units?|items?|lamps?|devices?|goods|pieces)\s+(?:(?:is|are)\s+not|"
         r"(?:does|do)\s*n[o']?t)\s+work(?:ing)?|quality\s+(?:problem|issue)s?|"
         r"missing\s+(?:parts|items|pieces)|warranty\s+claim|claim\s+for\s+(?:the\s+)?"
-        r"(?:damage|shortage|defect)|replacement\s+parts?|(?:ask|request|demand|want)\w*\s+(?:a\s+)?"
-        r"refund)\b|投诉|质量问题|破损|损坏|坏了|不能用|"
-        r"售后|少发|缺货|退货|"
+        r"(?:damage|shortage|defect)|(?:send|ship|need|request)\w*\s+(?:us\s+)?(?:\w+\s+)?"
+        r"replacements?|(?:ask|request|demand|want)\w*\s+(?:a\s+)?refund)\b|"
+        r"投诉|质量问题|破损(?!率)|损坏|坏了|不能用|售后问题|申请售后|少发|少货|缺件|"
+        r"(?:要求|申请)退货|退货退款|保修索赔|"
         r"reclam\w+|defectuos\w*|da[ñn]ad[oa]s?|no\s+funciona|problema\s+de\s+calidad|"
-        r"garant[ií]a|devoluci[oó]n|danificad|defeito|d[ée]fectueu|besch[äa]digt|Reklamation",
+        r"(?:hacer\s+(?:v[aá]lida|efectiva)|aplicar|acionar)\s+(?:la\s+|a\s+)?garant[ií]a|"
+        r"(?:solicit|ped|quer|exig)\w*\s+(?:la\s+|una\s+)?devoluci[oó]n|"
+        r"devolver\s+(?:la\s+mercanc[ií]a|los\s+productos|el\s+pedido)|"
+        r"danificad|defeito|d[ée]fectueu|besch[äa]digt|Reklamation|Garantie(?:anspruch|fall)",
     ),
     (
         "after_sales.received",
@@ -314,10 +355,17 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         "in",
         1.2,
         r"\b(?:received|got)\s+(?:the|your|our)\s+(?:goods|shipment|cargo|container|order)\b|"
-        r"\bgoods\s+(?:have\s+)?arrived\b|\bfeedback\s+(?:from|on)\s+(?:our\s+)?(?:customers?|"
-        r"market|users)|已收到货|货已收到|收到货了|"
+        r"\bgoods\s+(?:have\s+)?arrived\b|已收到货|货已收到|收到货了|"
         r"(?:hemos\s+)?recibi(?:do|mos)\s+(?:la\s+)?mercanc[ií]a|la\s+mercanc[ií]a\s+lleg[oó]|"
         r"recebemos\s+a\s+mercadoria|Ware\s+erhalten",
+    ),
+    # "Good feedback from our customers" is as often said before a first order: a hint.
+    (
+        "after_sales.feedback",
+        Stage.AFTER_SALES,
+        "in",
+        0.6,
+        r"\bfeedback\s+(?:from|on)\s+(?:our\s+)?(?:customers?|market|users)\b",
     ),
     # closed lost: the buyer walks away.
     (
@@ -346,7 +394,8 @@ _RULES: list[tuple[str, Stage, str, float, str]] = [
         r"order|shipment)|\b(?:goods|products?|quality|shipment|items)\s+(?:are|is)\s+(?:all\s+)?"
         r"(?:fine|ok|good|perfect|excellent)\b|"
         r"很满意|质量很好|非常满意|"
-        r"(?:muy\s+)?satisfechos?\s+con|todo\s+(?:est[aá]\s+)?(?:bien|perfecto)|muito\s+satisfeit",
+        r"(?:muy\s+)?satisfechos?\s+con|(?:mercanc[ií]a|productos?|calidad)\s+(?:est[aá]n?\s+|es\s+|"
+        r"son\s+)?(?:muy\s+)?(?:bien|perfect[oa]s?|excelentes?)\b|muito\s+satisfeit",
     ),
 ]
 _COMPILED = [(rid, st, d, w, re.compile(rx, _I)) for rid, st, d, w, rx in _RULES]
@@ -396,7 +445,7 @@ def stage_signals(msg: DealMessage) -> list[StageSignal]:
     for rid, stage, wanted, weight, rx in _COMPILED:
         if wanted != "any" and wanted != direction:
             continue
-        m = rx.search(text)
+        m = first_cue(rid, rx, text)
         if m:
             detail = f"{msg.id}: \u201c{_snippet(text, m.start(), m.end())}\u201d"
             per_stage.setdefault(stage, []).append(Evidence(f"stage.{rid}", weight, detail))
