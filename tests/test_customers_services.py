@@ -17,11 +17,11 @@ from tradeinbox.customers.models import (
     EmailAddress,
     MergeProposal,
     Person,
-    SalesRole,
 )
 from tradeinbox.customers.queries import decision_ranking, recipients_for_thread, timeline
 from tradeinbox.store.importer import Importer
 from tradeinbox.store.models import Message
+from tradeinbox.users.roles import assign_role
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_pools_visibility_and_idle_return(deal):
     mine = User.objects.create_user("ana_sales")
     other = User.objects.create_user("bo_sales")
     boss = User.objects.create_user("boss")
-    SalesRole.objects.create(user=boss, role="manager")
+    assign_role(boss, "manager")
     services.assign(company, mine)
     pool = Company.objects.create(name="Pool Co")
     assert set(Company.objects.visible_to(mine)) == {company, pool}

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.customers_mail import OWN, WHATSAPP, write_mail
 from tradeinbox.customers import services
-from tradeinbox.customers.models import ChatMessage, Company, EmailAddress, MergeProposal, SalesRole
+from tradeinbox.customers.models import ChatMessage, Company, EmailAddress, MergeProposal
 from tradeinbox.store.importer import Importer
+from tradeinbox.users.roles import assign_role
 
 pytestmark = [pytest.mark.django_db]
 PASSWORD = "customer views pass 42"
@@ -23,9 +24,9 @@ def world(tmp_path):
     ana = User.objects.create_user("ana", password=PASSWORD)
     bo = User.objects.create_user("bo", password=PASSWORD)
     boss = User.objects.create_user("boss", password=PASSWORD)
-    SalesRole.objects.create(user=ana, role="salesperson")
-    SalesRole.objects.create(user=bo, role="salesperson")
-    SalesRole.objects.create(user=boss, role="manager")
+    assign_role(ana, "salesperson")
+    assign_role(bo, "salesperson")
+    assign_role(boss, "manager")
     company = Company.objects.get()
     services.assign(company, ana)
     return {"ana": ana, "bo": bo, "boss": boss, "company": company}

@@ -57,8 +57,14 @@ INSTALLED_APPS = [
     "tradeinbox.users",
     "tradeinbox.store",
     "tradeinbox.customers",
+    "tradeinbox.triage",
     "tradeinbox.mailbox",
+    "tradeinbox.writing",
+    "tradeinbox.deals",
+    "tradeinbox.quotes",
     "tradeinbox.worker",
+    "tradeinbox.outbound",
+    "tradeinbox.audit",
     "tradeinbox.web",
 ]
 
@@ -68,8 +74,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # RFC 8058 one-click unsubscribe POSTs carry no cookie: exempted there, and only there.
+    "tradeinbox.outbound.middleware.OneClickUnsubscribeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After sign-in is known: the user's saved language and time zone win over cookies.
+    "tradeinbox.users.middleware.UserPreferencesMiddleware",
+    "tradeinbox.audit.log.AuditContextMiddleware",
+    # Role-only pages (outbound settings, DKIM, audit): see tradeinbox.users.roles.
+    "tradeinbox.users.middleware.RolePolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tradeinbox.web.middleware.SecurityHeadersMiddleware",
@@ -89,13 +102,25 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tradeinbox.users.middleware.role_context",
             ],
         },
     },
 ]
 
 _default_db = f"sqlite:///{DATA_DIR / 'tradeinbox.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+# Web workers keep their connection between requests (opening one per request costs
+# several milliseconds on PostgreSQL); tests open and close their own.
+_conn_age = int(
+    os.environ.get("TRADEINBOX_DB_CONN_MAX_AGE", "0" if "pytest" in sys.modules else "60")
+)
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_db),
+        conn_max_age=_conn_age,
+        conn_health_checks=_conn_age > 0,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web app read while the worker or an import writes; IMMEDIATE
     # transactions take the write lock up front instead of failing half-way.
@@ -106,6 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests get a file database, not Django's shared-cache in-memory one: that one
+    # locks per table and fails at once ("database table is locked") when a live
+    # server thread and a worker thread write together; a file honours busy_timeout.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -166,8 +195,12 @@ TRADEINBOX = {
     ),
     "AUTHSERV_IDS": _env_list("TRADEINBOX_AUTHSERV_IDS", ""),
     "INBOX_PAGE_SIZE": 50,
+    # Reverse proxies in front of the app (each appends to X-Forwarded-For); the audit
+    # log takes the client address from that header only when this is 1 or more.
+    "TRUSTED_PROXIES": int(os.environ.get("TRADEINBOX_TRUSTED_PROXIES", "0")),
 }
 
+_LOG_LEVEL = os.environ.get("TRADEINBOX_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -180,6 +213,14 @@ LOGGING = {
             "formatter": "plain",
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("TRADEINBOX_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # flufl.bounce logs every detector it tries at INFO: ~20 lines per message read.
+        "flufl.bounce": {"level": "WARNING"},
+        # Django's own handlers for these (runserver's request lines, DEBUG-time console)
+        # would bypass the redacting filter: everything goes through "console".
+        "django": {"handlers": ["console"], "level": _LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": _LOG_LEVEL, "propagate": False},
+    },
 }

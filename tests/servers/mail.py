@@ -541,8 +541,11 @@ class SmtpRelay:
         self.controllers = []
 
     def to_lmtp(self, envelope, raw: bytes) -> None:
+        # One LMTP transaction per recipient: LMTP answers DATA once per recipient, and
+        # smtplib reads only the first answer, so a message with Cc would fail.
         with smtplib.LMTP(self.dovecot.host, self.dovecot.lmtp_port, timeout=30) as lmtp:
-            lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, raw)
+            for rcpt in envelope.rcpt_tos:
+                lmtp.sendmail(envelope.mail_from, [rcpt], raw)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         from aiosmtpd.smtp import AuthResult, LoginPassword

@@ -11,7 +11,7 @@
   ``rejected``, or ``split`` (undone). ``moved`` records exactly what was moved.
 * :class:`Channel` - phone, WhatsApp, WeChat, Telegram, VK, Skype, LinkedIn.
 * :class:`ChatMessage` - imported WhatsApp/Telegram lines on the person's timeline.
-* :class:`SalesRole` - manager or salesperson; decides what a user may see.
+* :class:`SalesRole` - superseded by ``users.Membership`` (kept for its migration).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 
 class SalesRole(models.Model):
@@ -38,23 +37,23 @@ class SalesRole(models.Model):
 
 
 def is_manager(user) -> bool:
-    """Managers (and superusers) see every customer and may reassign them."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    role = SalesRole.objects.filter(user=user).values_list("role", flat=True).first()
-    return role == SalesRole.Role.MANAGER
+    """Managers and admins see their scope's customers and may reassign them.
+
+    Roles live in :mod:`tradeinbox.users.roles` now (``SalesRole`` rows were copied
+    there by the users app's migration 0002 and are no longer read).
+    """
+    from tradeinbox.users.roles import ADMIN, MANAGER, role_of
+
+    return role_of(user) in (MANAGER, ADMIN)
 
 
 class CompanyQuerySet(models.QuerySet):
     def visible_to(self, user) -> CompanyQuerySet:
-        """Managers: everything. Everyone else: their own customers and the public pool."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if is_manager(user):
-            return self
-        return self.filter(Q(owner=user) | Q(owner__isnull=True))
+        """Own (or, for managers, the team's) customers and the public pool; admins and
+        managers of no team: everything (:mod:`tradeinbox.users.roles`)."""
+        from tradeinbox.users.roles import visible_companies
+
+        return visible_companies(user, self)
 
     def in_pool(self) -> CompanyQuerySet:
         return self.filter(owner__isnull=True)
@@ -104,13 +103,9 @@ class PersonQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> PersonQuerySet:
         """People of visible companies, and people with no company (free-mail only)."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if is_manager(user):
-            return self
-        return self.filter(
-            Q(company__isnull=True) | Q(company__owner=user) | Q(company__owner__isnull=True)
-        )
+        from tradeinbox.users.roles import visible_people
+
+        return visible_people(user, self)
 
 
 class Person(models.Model):

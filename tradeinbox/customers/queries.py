@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from tradeinbox.core.decision import DecisionScore, ThreadMessage, score_people
 from tradeinbox.core.recipients import RecipientAddress, Recommendation, recommend
 from tradeinbox.customers.models import ChatMessage, Company, EmailAddress, Person
@@ -16,14 +14,19 @@ TIMELINE_LIMIT = 300
 RANKING_MESSAGE_LIMIT = 2000
 
 
-def _messages_touching(addresses: list[str], limit: int):
-    """Messages from or to any of ``addresses`` (recipients JSON searched as text)."""
+def _messages_touching(addresses: list[str], limit: int, user=None):
+    """Messages from or to any of ``addresses``, newest first; with ``user``, only those
+    the user may see (the address index of :mod:`tradeinbox.users.visibility`)."""
     if not addresses:
         return Message.objects.none()
-    cond = Q(from_email__in=addresses)
-    for a in addresses[:200]:
-        cond |= Q(recipients__icontains=f'"{a}"')
-    return Message.objects.filter(cond).order_by("-date", "-id")[:limit]
+    from tradeinbox.users.models import MessageAddress
+    from tradeinbox.users.roles import visible_messages
+
+    ids = MessageAddress.objects.filter(address__in=[a.lower() for a in addresses])
+    found = Message.objects.filter(id__in=ids.values("message_id"))
+    if user is not None:
+        found = visible_messages(user, found)
+    return found.order_by("-date", "-id")[:limit]
 
 
 @dataclass
@@ -35,12 +38,14 @@ class TimelineItem:
     person: Person | None = None
 
 
-def timeline(people: list[Person], limit: int = TIMELINE_LIMIT) -> list[TimelineItem]:
-    """Emails and chat lines of ``people``, newest first, in one list."""
+def timeline(people: list[Person], limit: int = TIMELINE_LIMIT, user=None) -> list[TimelineItem]:
+    """Emails and chat lines of ``people``, newest first, in one list (emails: those
+    ``user`` may see, when given)."""
     addresses = list(
         EmailAddress.objects.filter(person__in=people).values_list("address", flat=True)
     )
-    items = [TimelineItem(m.date, "email", message=m) for m in _messages_touching(addresses, limit)]
+    touching = _messages_touching(addresses, limit, user)
+    items = [TimelineItem(m.date, "email", message=m) for m in touching]
     chats = (
         ChatMessage.objects.filter(person__in=people, is_system=False)
         .select_related("person")

@@ -7,7 +7,6 @@ salesperson's customer gets 404, exactly as for a customer that does not exist.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tradeinbox import audit
 from tradeinbox.core.channels import KINDS, normalise_channel
 from tradeinbox.customers import services
 from tradeinbox.customers.chats import ChatImportError, import_chat
@@ -27,6 +27,7 @@ from tradeinbox.customers.models import (
 )
 from tradeinbox.customers.queries import decision_ranking, recipients_for_thread, timeline
 from tradeinbox.store.models import Thread
+from tradeinbox.users import roles
 from tradeinbox.web.views import page
 
 PAGE_SIZE = 100
@@ -96,7 +97,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposals = MergeProposal.objects.filter(
         Q(target__company=company) | Q(source__company=company)
     ).select_related("target", "source")
-    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    users = roles.assignable_users(request.user)
     return render(
         request,
         "customers/company.html",
@@ -104,7 +105,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "company": company,
             "people": people,
             "ranking": ranking,
-            "timeline": timeline(people),
+            "timeline": timeline(people, user=request.user),
             "proposals": proposals.filter(status=MergeProposal.Status.PROPOSED),
             "merges": proposals.filter(status=MergeProposal.Status.CONFIRMED),
             "manager": is_manager(request.user),
@@ -131,7 +132,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "addresses": person.addresses.all(),
             "channels": person.channels.all(),
             "channel_kinds": KINDS,
-            "timeline": timeline([person]),
+            "timeline": timeline([person], user=request.user),
             "proposals": proposals.filter(status=MergeProposal.Status.PROPOSED),
             "merges": proposals.filter(status=MergeProposal.Status.CONFIRMED),
             "imports": person.chat_imports.order_by("-created_at"),
@@ -166,8 +167,16 @@ def _act_on_merge(request: HttpRequest, pk: int, action, success, back: str | No
     where to go afterwards (None: the surviving person's page).
     """
     proposal = _proposal_for(request, pk)
+    before = {"status": proposal.status, "target": proposal.target_id, "source": proposal.source_id}
     try:
         action(proposal, request.user)
+        audit.record(
+            request,
+            f"merge.{action.__name__.removesuffix('_merge')}",
+            proposal,
+            before=before,
+            after={"status": proposal.status, "moved": proposal.moved},
+        )
         messages.success(request, success % {"a": proposal.address_a, "b": proposal.address_b})
     except ValueError as exc:
         messages.error(request, str(exc))
@@ -263,22 +272,31 @@ def company_owner(request: HttpRequest, pk: int) -> HttpResponse:
     release their own customers."""
     company = get_object_or_404(Company.objects.visible_to(request.user), pk=pk)
     action = request.POST.get("action")
+    before = {"owner": company.owner.get_username() if company.owner else None}
     if action == "assign":
-        if not is_manager(request.user):
-            raise PermissionDenied
         user_id = request.POST.get("owner") or ""
-        owner = get_object_or_404(get_user_model(), pk=int(user_id)) if user_id else None
+        if not user_id.isdigit() and user_id:
+            raise PermissionDenied
+        # Giving to a user needs the manager role and that user in the manager's team;
+        # releasing to the pool is the "release" rule.
+        roles.require(request.user, f"assign:{user_id}" if user_id else "release", company)
+        owner = (
+            get_object_or_404(roles.assignable_users(request.user), pk=int(user_id))
+            if user_id
+            else None
+        )
         services.assign(company, owner)
     elif action == "claim":
-        if company.owner_id is not None and not is_manager(request.user):
-            raise PermissionDenied
+        roles.require(request.user, "claim", company)
         services.assign(company, request.user)
     elif action == "release":
-        if company.owner_id != request.user.pk and not is_manager(request.user):
-            raise PermissionDenied
+        roles.require(request.user, "release", company)
         services.assign(company, None)
     else:
         messages.error(request, _("Unknown action."))
+        return redirect("customers:company", pk=company.pk)
+    after = {"owner": company.owner.get_username() if company.owner else None}
+    audit.record(request, "customer.owner", company, before=before, after=after, how=action)
     return redirect("customers:company", pk=company.pk)
 
 
@@ -286,7 +304,7 @@ def company_owner(request: HttpRequest, pk: int) -> HttpResponse:
 @page
 def thread_recipients(request: HttpRequest, thread_pk: int) -> HttpResponse:
     """JSON for the compose form: recommended To/Cc and warnings for a reply."""
-    thread = get_object_or_404(Thread, pk=thread_pk)
+    thread = get_object_or_404(roles.visible(request.user, Thread.objects.all()), pk=thread_pk)
     chosen = [c for c in request.GET.getlist("to") if c]
     rec = recipients_for_thread(thread.pk, chosen)
     return JsonResponse(

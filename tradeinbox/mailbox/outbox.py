@@ -33,11 +33,14 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from django.db import transaction
 from django.db.models import Q
 
+from tradeinbox import audit
+from tradeinbox.crashpoints import crash_point
+from tradeinbox.mailbox import answered
 from tradeinbox.mailbox.connect import imap_endpoint, open_imap, open_smtp, smtp_endpoint
 from tradeinbox.mailbox.errors import describe, smtp_words
 from tradeinbox.mailbox.models import Account, Folder, OutboxMessage, SentCopy
-from tradeinbox.mailbox.workers import owner_is_dead
 from tradeinbox.store.rawstore import blob_store
+from tradeinbox.worker.jobs import owner_is_dead
 
 log = logging.getLogger(__name__)
 Status = OutboxMessage.Status
@@ -98,6 +101,7 @@ def build_message(
     attachments: list[OutgoingAttachment] = (),
     in_reply_to: str = "",
     references: str = "",
+    quoted: str = "",
 ) -> bytes:
     message = EmailMessage(policy=COMPOSE_POLICY)
     message["From"] = Address(display_name=account.display_name, addr_spec=account.email_address)
@@ -115,6 +119,9 @@ def build_message(
     text = body.replace("\r\n", "\n")
     if account.signature.strip():
         text = text.rstrip("\n") + "\n\n-- \n" + account.signature.strip() + "\n"  # RFC 3676 4.3
+    if quoted.strip():
+        # The earlier mail goes under the signature (top-posting, as buyers' clients do).
+        text = text.rstrip("\n") + "\n\n" + quoted.replace("\r\n", "\n").strip("\n") + "\n"
     message.set_content(text)
     for item in attachments:
         maintype, _, subtype = (item.content_type or "application/octet-stream").partition("/")
@@ -137,6 +144,7 @@ def compose(
     in_reply_to: str = "",
     references: str = "",
     user=None,
+    quoted: str = "",
 ) -> OutboxMessage:
     """Save a message to send (now, or at ``send_at``, stored in UTC)."""
     recipients = parse_recipients(to) + parse_recipients(cc) + parse_recipients(bcc)
@@ -156,9 +164,10 @@ def compose(
         attachments=list(attachments),
         in_reply_to=in_reply_to,
         references=references,
+        quoted=quoted,
     )
     digest = blobs().put(raw)
-    return OutboxMessage.objects.create(
+    row = OutboxMessage.objects.create(
         account=account,
         created_by=user,
         message_id=message_id,
@@ -169,6 +178,13 @@ def compose(
         send_at=when,
         next_attempt_at=when,
     )
+    audit.record(
+        user,
+        "outbox.queued",
+        row,
+        after={"from": account.email_address, "to": row.recipients, "send_at": when},
+    )
+    return row
 
 
 def cancel(pk: int) -> bool:
@@ -263,9 +279,16 @@ def claim_next(worker_name: str) -> OutboxMessage | None:
 
 
 def _save(row: OutboxMessage, **fields) -> None:
+    gone = (Status.ACCEPTED, Status.SENT)
+    went_now = fields.get("status") in gone and row.status not in gone
     for name, value in fields.items():
         setattr(row, name, value)
     OutboxMessage.objects.filter(pk=row.pk).update(**fields, updated_at=datetime.now(UTC))
+    if went_now:  # the server took it: the audit log's "sent", credited to its author
+        audit.record(
+            row.created_by, "outbox.sent", row, after={"to": row.recipients, "refused": row.refused}
+        )
+        answered.queue_after_send(row)  # a reply: flag its original \Answered
 
 
 def process(row: OutboxMessage) -> OutboxMessage:
@@ -273,6 +296,7 @@ def process(row: OutboxMessage) -> OutboxMessage:
     if row.status == Status.ACCEPTED:
         _save_sent_copy(row)
         return row
+    crash_point("outbox.claimed")
     # SENDING. A previous attempt that got as far as MAIL FROM may have delivered if it
     # also got past the final dot, and the server may keep its own Sent copy: look first.
     if row.attempts > 1 or row.phase:
@@ -308,6 +332,7 @@ def process(row: OutboxMessage) -> OutboxMessage:
             return row
     _send(row)
     if row.status == Status.ACCEPTED:
+        crash_point("outbox.accepted")
         _save_sent_copy(row)
     return row
 
@@ -353,12 +378,20 @@ def _reply_outcome(row: OutboxMessage, code: int, message: bytes, what: str) -> 
         _fail(row, f"The server refused the message ({what}): {words}")
 
 
+def dkim_sign_hook(raw: bytes) -> bytes:
+    """DKIM-sign at send time when the outbound app holds an active key for the From domain."""
+    from tradeinbox.outbound.dkim import sign_outgoing
+
+    return sign_outgoing(raw)
+
+
 def _send(row: OutboxMessage) -> None:
-    raw = blobs().get(row.raw_sha256)
+    raw = dkim_sign_hook(blobs().get(row.raw_sha256))
     data = smtplib._quote_periods(re.sub(rb"\r\n|\n|\r", b"\r\n", raw))  # RFC 5321 4.5.2
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     _save(row, phase=Phase.ENVELOPE)
+    crash_point("outbox.envelope")
     account = row.account
     smtp = None
     committed = False
@@ -390,6 +423,7 @@ def _send(row: OutboxMessage) -> None:
                 + "; ".join(f"{a}: {w}" for a, w in refused.items()),
             )
             return
+        crash_point("outbox.recipients")
         code, message = smtp.docmd("DATA")
         if code != 354:
             _reply_outcome(row, code, message, "message")
@@ -397,7 +431,9 @@ def _send(row: OutboxMessage) -> None:
         smtp.send(data)
         _save(row, phase=Phase.COMMIT, refused=refused)
         committed = True
+        crash_point("outbox.before_dot")
         smtp.send(b".\r\n")
+        crash_point("outbox.after_dot")
         code, message = smtp.getreply()
         if code != 250:
             committed = False  # a definite answer: the server did not take it
@@ -502,6 +538,7 @@ def _save_sent_copy(row: OutboxMessage) -> None:
             if not _search_sent(client, account, row.message_id):
                 raw = blobs().get(row.raw_sha256)
                 client.append(folder, raw, flags=[b"\\Seen"], msg_time=row.sent_at)
+                crash_point("outbox.sent_copy_appended")
     except Exception as exc:  # noqa: BLE001 - the message went; only the copy waits
         log.warning("saving %s to Sent failed: %s", row.message_id, exc)
         _save(

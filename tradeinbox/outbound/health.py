@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tradeinbox.core.dnscheck import check_domain, make_resolver, parse_nameserver
+from tradeinbox.core.dnscheck import FORM_HINTS, check_domain, make_resolver, parse_nameserver
+from tradeinbox.core.i18n import english
 from tradeinbox.outbound import conf
 from tradeinbox.outbound.models import DkimKey, DomainCheck
 
@@ -20,13 +21,15 @@ def run_check(check_id: int) -> DomainCheck:
     row = DomainCheck.objects.get(pk=check_id)
     try:
         host, port = parse_nameserver(conf.nameserver() or None)
-        report = check_domain(
-            row.domain,
-            ip=row.ip or None,
-            selector=row.selector or default_selector(row.domain) or None,
-            resolver=make_resolver(host, port, 5.0),
-            dnsbl_zones=conf.dnsbl_zones(),
-        )
+        with english():  # the report is stored; the page translates it when shown
+            report = check_domain(
+                row.domain,
+                ip=row.ip or None,
+                selector=row.selector or default_selector(row.domain) or None,
+                resolver=make_resolver(host, port, 5.0),
+                dnsbl_zones=conf.dnsbl_zones(),
+                hints=FORM_HINTS,  # name the page's fields, not the CLI's options
+            )
     except ValueError as exc:  # a bad nameserver setting, an unusable name
         row.status, row.error = DomainCheck.Status.ERROR, str(exc)[:1000]
     else:

@@ -16,16 +16,21 @@ import base64
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from tradeinbox.core.search_query import SearchQuery, SearchSyntaxError, parse_query
 from tradeinbox.core.textindex import is_cjk
 from tradeinbox.store.models import Message
-from tradeinbox.store.search import highlight_snippet, matching_ids_sql
+from tradeinbox.store.search import (
+    highlight_snippet,
+    matching_ids_sql,
+    per_row_match_sql,
+)
 
 __all__ = [
     "SearchHit",
@@ -93,9 +98,29 @@ def highlight_terms(query: SearchQuery) -> list[str]:
     return [t for t in dict.fromkeys(terms) if t]
 
 
-def searched_queryset(query: SearchQuery) -> QuerySet[Message]:
-    """Messages matching every part of ``query``, newest first (not yet sliced)."""
-    queryset = Message.objects.select_related("thread")
+class MailFilter(Protocol):
+    """Narrows lists to one user's mail (``tradeinbox.users.mailscope.MailScope``)."""
+
+    share: float
+
+    def per_row(self, qs: QuerySet) -> QuerySet: ...
+
+    def as_set(self, qs: QuerySet) -> QuerySet: ...
+
+    def best(self, qs: QuerySet) -> QuerySet: ...
+
+    def ids(self) -> list[int]: ...
+
+    @property
+    def dense(self) -> bool: ...
+
+
+def searched_queryset(query: SearchQuery, base: QuerySet | None = None) -> QuerySet[Message]:
+    """Messages matching every part of ``query``, newest first (not yet sliced).
+
+    ``base`` narrows the search to one user's mail (``MailFilter.best``).
+    """
+    queryset = (Message.objects.all() if base is None else base).select_related("thread")
     found = matching_ids_sql(query)
     if found is not None:
         sql, params = found
@@ -152,7 +177,83 @@ def _is_dense(match_sql: str, match_params: list) -> bool:
         return cursor.fetchone()[0] >= DENSE_MATCHES
 
 
-def search_slice(query: SearchQuery, start: int, stop: int) -> list[Message]:
+# PostgreSQL: a word found in at least this many messages is "common": the newest
+# messages are checked one by one first (see _pg_window_ids).
+PG_COMMON_MATCHES = 200
+
+
+def _pg_common(match: tuple[str, list]) -> bool:
+    """Whether the words match at least :data:`PG_COMMON_MATCHES` messages: a count
+    that stops there (a few milliseconds: the GIN index, then that many rows). The
+    planner's own estimate is no help here: every word is searched as a prefix."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM ({match[0]} LIMIT {PG_COMMON_MATCHES}) AS m", list(match[1])
+        )
+        return cursor.fetchone()[0] >= PG_COMMON_MATCHES
+
+
+# PostgreSQL, common words: the newest this many of the user's messages are checked
+# one by one first; most searches for a common word end there.
+PG_WINDOW = 2000
+
+
+def _pg_window_ids(
+    query: SearchQuery, base: QuerySet | None, start: int, stop: int
+) -> list[int] | None:
+    """Hits ``[start:stop]`` among the user's newest :data:`PG_WINDOW` messages, each
+    checked on its own; None when the window holds too few (the caller then collects
+    every match, the plan for a word that is common overall but rare lately).
+
+    Collecting every message with a common word (a hash of 100,000 ids, read from the
+    wide tsvector table) costs about a second at 500,000 messages; checking the newest
+    few thousand one by one costs tens of milliseconds.
+    """
+    if stop > PG_WINDOW // 2:
+        return None  # deep pages: the window would not hold them
+    others = SearchQuery(
+        has_attachment=query.has_attachment, before=query.before, after=query.after
+    )
+    window = searched_queryset(others, base).values("id", "date")[:PG_WINDOW]
+    window_sql, window_params = window.query.sql_with_params()
+    match_sql, match_params = per_row_match_sql(query, "c.id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id FROM ({window_sql}) AS c WHERE {match_sql} "
+            "ORDER BY c.date DESC, c.id DESC LIMIT %s",
+            [*window_params, *match_params, stop],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids[start:stop] if len(ids) >= stop else None
+
+
+def _pg_intersect_ids(
+    query: SearchQuery, match: tuple[str, list], scope: MailFilter, start: int, stop: int
+) -> list[int]:
+    """Hits among one user's mail: their ids and the words meet inside the search table
+    (PostgreSQL ANDs the GIN bitmap with a bitmap of the ids, so only the user's own
+    documents are read), then the hits are sorted by date. The cost follows the size
+    of the user's mail, not of the store."""
+    mine = scope.ids()
+    if not mine:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{match[0]} AND message_id = ANY(%s)", [*match[1], mine])
+        hits = [row[0] for row in cursor.fetchall()]
+    if not hits:
+        return []
+    others = SearchQuery(
+        has_attachment=query.has_attachment, before=query.before, after=query.after
+    )
+    found = searched_queryset(others).filter(
+        RawSQL('"store_message".id = ANY(%s)', [hits], BooleanField())
+    )
+    return list(found.values_list("id", flat=True)[start:stop])
+
+
+def search_slice(
+    query: SearchQuery, start: int, stop: int, scope: MailFilter | None = None
+) -> list[Message]:
     """Matching messages ``[start:stop]`` in newest-first order.
 
     Ids are found first (narrow rows, the cheap plan for the match density), then
@@ -161,10 +262,25 @@ def search_slice(query: SearchQuery, start: int, stop: int) -> list[Message]:
     if stop <= start:
         return []
     found = matching_ids_sql(query)
-    if found is not None and connection.vendor == "sqlite" and _is_dense(*found):
+    sqlite_dense = scope is None and found is not None and connection.vendor == "sqlite"
+    if sqlite_dense and _is_dense(*found):
         ids = _dense_ids_sqlite(query, found[0], found[1], start, stop)
+    elif found is not None and connection.vendor == "postgresql":
+        # A small share of the store (a salesperson's mail): their ids meet the words
+        # inside the search table. A large share or everything: for a common word the
+        # newest messages are checked one by one (cheap when the word is recent);
+        # otherwise every match is collected and sorted.
+        base = scope.best(Message.objects.all()) if scope is not None else None
+        ids = None
+        if scope is not None and not scope.dense:
+            ids = _pg_intersect_ids(query, found, scope, start, stop)
+        elif _pg_common(found):
+            ids = _pg_window_ids(query, base, start, stop)
+        if ids is None:
+            ids = list(searched_queryset(query, base).values_list("id", flat=True)[start:stop])
     else:
-        ids = list(searched_queryset(query).values_list("id", flat=True)[start:stop])
+        base = scope.best(Message.objects.all()) if scope is not None else None
+        ids = list(searched_queryset(query, base).values_list("id", flat=True)[start:stop])
     by_id = Message.objects.select_related("thread").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -199,14 +315,16 @@ def search_messages(text: str, limit: int = 50, offset: int = 0) -> list[SearchH
     return _hits(search_slice(query, offset, offset + limit), query)
 
 
-def search_page(text: str, *, page: int = 1, page_size: int = 50) -> SearchPage:
+def search_page(
+    text: str, *, page: int = 1, page_size: int = 50, scope: MailFilter | None = None
+) -> SearchPage:
     """One page of search results for the web list; ``has_next`` without counting all hits."""
     query = parse_query(text)
     if query.is_empty:
         return SearchPage(hits=[], has_next=False, query=query)
     page = max(1, int(page))
     start = (page - 1) * page_size
-    messages = search_slice(query, start, start + page_size + 1)
+    messages = search_slice(query, start, start + page_size + 1, scope)
     return SearchPage(
         hits=_hits(messages[:page_size], query), has_next=len(messages) > page_size, query=query
     )
@@ -247,34 +365,41 @@ def decode_cursor(cursor: str) -> tuple[str, datetime, int] | None:
     return match.group(1), moment, int(match.group(3))
 
 
-def inbox_page(cursor: str | None = None, page_size: int = 50) -> InboxPage:
+def inbox_page(
+    cursor: str | None = None, page_size: int = 50, scope: MailFilter | None = None
+) -> InboxPage:
     """One page of the newest-first list, starting after (or before) ``cursor``.
 
     ``WHERE (date, id) < (d, i) ORDER BY date DESC, id DESC LIMIT n`` walks the
     ``message_newest_first`` index from the cursor: constant cost per page.
     """
-    base = Message.objects.select_related("thread").only(*LIST_FIELDS)
+    base = Message.objects.all() if scope is None else scope.best(Message.objects.all())
     position = decode_cursor(cursor) if cursor else None
-    if position is None:
-        rows = list(base.order_by("-date", "-id")[: page_size + 1])
-        has_older = len(rows) > page_size
-        rows = rows[:page_size]
-        has_newer = False
-    else:
+    newer_first = True
+    if position is not None:
         direction, moment, pk = position
         if direction == "a":
             # date <= d bounds the index range; the OR only settles ties on date.
-            older = Q(date__lte=moment) & (Q(date__lt=moment) | Q(id__lt=pk))
-            rows = list(base.filter(older).order_by("-date", "-id")[: page_size + 1])
-            has_older = len(rows) > page_size
-            rows = rows[:page_size]
-            has_newer = True
+            base = base.filter(Q(date__lte=moment) & (Q(date__lt=moment) | Q(id__lt=pk)))
         else:
-            newer = Q(date__gte=moment) & (Q(date__gt=moment) | Q(id__gt=pk))
-            rows = list(base.filter(newer).order_by("date", "id")[: page_size + 1])
-            has_newer = len(rows) > page_size
-            rows = rows[:page_size][::-1]
-            has_older = True
+            base = base.filter(Q(date__gte=moment) & (Q(date__gt=moment) | Q(id__gt=pk)))
+            newer_first = False
+    ordered = base.order_by("-date", "-id") if newer_first else base.order_by("date", "id")
+    if scope is None:
+        rows = list(ordered.select_related("thread").only(*LIST_FIELDS)[: page_size + 1])
+    else:
+        # Ids first: the walk then reads the newest-first index only, not the rows it
+        # skips; the page's rows are fetched by primary key afterwards.
+        ids = list(ordered.values_list("id", flat=True)[: page_size + 1])
+        found = Message.objects.select_related("thread").only(*LIST_FIELDS).in_bulk(ids)
+        rows = [found[i] for i in ids if i in found]
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    if newer_first:
+        has_older, has_newer = more, position is not None
+    else:
+        rows = rows[::-1]
+        has_older, has_newer = True, more
     next_cursor = encode_cursor(rows[-1], "a") if rows and has_older else None
     prev_cursor = encode_cursor(rows[0], "b") if rows and has_newer else None
     return InboxPage(messages=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)

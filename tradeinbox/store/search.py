@@ -143,6 +143,34 @@ def matching_ids_sql(query: SearchQuery) -> tuple[str, list[object]] | None:
     return (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_expression(query)])
 
 
+def per_row_match_sql(query: SearchQuery, id_expression: str) -> tuple[str, list[object]]:
+    """PostgreSQL: "this message matches", checked for one message at a time.
+
+    ``OFFSET 0`` keeps the planner from turning it into a hash of every matching id
+    (built in full before the first row: the slow plan for a common word with
+    ``ORDER BY date LIMIT n``); the caller walks the newest-first index instead.
+    """
+    return (
+        f"EXISTS (SELECT 1 FROM {PG_TABLE} s WHERE s.message_id = {id_expression} "
+        "AND s.document @@ to_tsquery('simple', %s) OFFSET 0)",
+        [tsquery_expression(query)],
+    )
+
+
+def pg_message_total() -> int:
+    """About how many messages are stored: PostgreSQL's statistics (no count)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = 'store_message'::regclass"
+        )
+        row = cursor.fetchone()
+    if row and row[0] and row[0] > 0:
+        return int(row[0])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM store_message")
+        return int(cursor.fetchone()[0])
+
+
 def highlight_snippet(text: str, terms: Sequence[str], width: int = 160) -> str:
     """HTML-escaped snippet around the first match with ``<mark>`` around each term."""
     flat = " ".join((text or "").split())

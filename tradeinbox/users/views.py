@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tradeinbox import audit
 from tradeinbox.users.models import Profile
 
 
@@ -39,9 +40,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
+            before = {"language": profile.language, "time_zone": profile.time_zone}
             profile.language = form.cleaned_data["language"]
             profile.time_zone = form.cleaned_data["time_zone"]
             profile.save(update_fields=["language", "time_zone"])
+            after = {"language": profile.language, "time_zone": profile.time_zone}
+            audit.record(request, "settings.preferences", profile, before=before, after=after)
             translation.activate(profile.language)
             messages.success(request, _("Your preferences were saved."))
             response = redirect("preferences")

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from tradeinbox import audit
 from tradeinbox.store.models import Message, Quarantine, Thread
 from tradeinbox.store.querying import SearchSyntaxError, inbox_page, search_page
+from tradeinbox.users import roles
 from tradeinbox.users.models import Profile
 from tradeinbox.users.ratelimit import LoginRateLimitMixin
 
@@ -62,6 +64,11 @@ def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
+def mail_scope(request: HttpRequest):
+    """Whose mail the lists show (tradeinbox.users.mailscope); None: everyone's."""
+    return roles.mail_scope(request.user)
+
+
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -73,7 +80,9 @@ def is_htmx(request: HttpRequest) -> bool:
 @page
 def inbox(request: HttpRequest) -> HttpResponse:
     size = int(settings.TRADEINBOX.get("INBOX_PAGE_SIZE", 50))
-    result = inbox_page(request.GET.get("cursor") or None, page_size=size)
+    result = inbox_page(
+        request.GET.get("cursor") or None, page_size=size, scope=mail_scope(request)
+    )
     context = {"page": result, "messages_list": result.messages, "nav": "inbox"}
     template = "web/_inbox_list.html" if is_htmx(request) else "web/inbox.html"
     return render(request, template, context)
@@ -107,7 +116,12 @@ def search(request: HttpRequest) -> HttpResponse:
     status = 200
     if query_text:
         try:
-            result = search_page(query_text, page=page_number, page_size=SEARCH_PAGE_SIZE)
+            result = search_page(
+                query_text,
+                page=page_number,
+                page_size=SEARCH_PAGE_SIZE,
+                scope=mail_scope(request),
+            )
         except SearchSyntaxError as exc:
             context["error"] = search_error_text(exc)
             # htmx does not swap error responses; it must still show the message.
@@ -125,9 +139,11 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = get_object_or_404(Thread, pk=pk)
+    thread = get_object_or_404(roles.visible(request.user, Thread.objects.all()), pk=pk)
     messages = list(
-        Message.objects.filter(thread=thread).prefetch_related("attachments").order_by("date", "id")
+        roles.visible_messages(request.user, Message.objects.filter(thread=thread))
+        .prefetch_related("attachments")
+        .order_by("date", "id")
     )
     return render(
         request,
@@ -142,6 +158,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @page
 def quarantine(request: HttpRequest) -> HttpResponse:
+    roles.require(request.user, "quarantine.view")
     try:
         page_number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
@@ -192,6 +209,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     profile = _profile(request)
     if profile is not None and translation.check_for_language(code):
+        before = {"language": profile.language}
         profile.language = code
         profile.save(update_fields=["language"])
+        if before["language"] != code:
+            audit.record(
+                request, "settings.language", profile, before=before, after={"language": code}
+            )
     return response

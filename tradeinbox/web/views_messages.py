@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from tradeinbox.core.parse import parse_message
 from tradeinbox.store.models import Attachment, Message
 from tradeinbox.store.rawstore import blob_store, raw_bytes
+from tradeinbox.users import roles
 from tradeinbox.web.sanitize import SAFE_INLINE_IMAGES, body_csp, body_document, sanitise_html
 from tradeinbox.web.views import page
 
@@ -65,8 +66,11 @@ def _protect(response: HttpResponse, csp: str = ATTACHMENT_CSP) -> HttpResponse:
     return response
 
 
-def _message(pk: int) -> Message:
-    return get_object_or_404(Message.objects.select_related("thread"), pk=pk)
+def _message(request: HttpRequest, pk: int) -> Message:
+    """The message if this user may see it; 404 exactly as for one that does not exist."""
+    return get_object_or_404(
+        roles.visible_messages(request.user, Message.objects.select_related("thread")), pk=pk
+    )
 
 
 # -- the message page ----------------------------------------------------------------
@@ -75,7 +79,7 @@ def _message(pk: int) -> Message:
 @require_GET
 @page
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    message = _message(pk)
+    message = _message(request, pk)
     images = request.GET.get("images") == "1"
     view = "text" if request.GET.get("view") == "text" or not message.has_html else "html"
     blocked = 0
@@ -116,7 +120,7 @@ def _html_of(message: Message) -> str | None:
 @page
 def message_body(request: HttpRequest, pk: int) -> HttpResponse:
     """The sanitised HTML body as a stand-alone document for the sandboxed iframe."""
-    message = _message(pk)
+    message = _message(request, pk)
     html = _html_of(message)
     if html is None:
         raise Http404("no HTML body")
@@ -137,7 +141,7 @@ def message_body(request: HttpRequest, pk: int) -> HttpResponse:
 @page
 def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
     """The original message bytes, as a download."""
-    message = _message(pk)
+    message = _message(request, pk)
     try:
         original = raw_bytes(message)
     except (FileNotFoundError, ValueError) as exc:
@@ -172,7 +176,8 @@ def _serve_attachment(attachment: Attachment, inline: bool) -> HttpResponse:
 @require_GET
 @page
 def attachment_download(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    attachment = get_object_or_404(Attachment, message_id=pk, position=position)
+    message = _message(request, pk)
+    attachment = get_object_or_404(Attachment, message_id=message.pk, position=position)
     return _serve_attachment(attachment, inline=request.GET.get("inline") == "1")
 
 
@@ -180,8 +185,11 @@ def attachment_download(request: HttpRequest, pk: int, position: int) -> HttpRes
 @page
 def message_cid(request: HttpRequest, pk: int, content_id: str) -> HttpResponse:
     """An inline image referenced as ``cid:`` from the HTML body (RFC 2392)."""
+    message = _message(request, pk)
     attachment = (
-        Attachment.objects.filter(message_id=pk, content_id=content_id).order_by("position").first()
+        Attachment.objects.filter(message_id=message.pk, content_id=content_id)
+        .order_by("position")
+        .first()
     )
     if attachment is None or attachment.sniffed_type not in SAFE_INLINE_IMAGES:
         raise Http404("no such inline image")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradeinbox.core.writing.templates import known_variables
+from tradeinbox.mailbox import drafts
 from tradeinbox.mailbox.forms import ComposeForm
 from tradeinbox.mailbox.models import Account
 from tradeinbox.users.roles import sendable_accounts
@@ -153,7 +154,8 @@ def check(request: HttpRequest) -> HttpResponse:
         body=data.get("body", ""),
         quoted=data.get("quoted", ""),
         in_reply_to=data.get("in_reply_to", ""),
-        attachments=precheck.attachments_from_meta(data.get("attachment_meta", "")),
+        attachments=precheck.attachments_from_meta(data.get("attachment_meta", ""))
+        + drafts.kept_for_check(data, request.user),
         send_at=send_at,
     )
     thread = data.get("thread", "")

@@ -1,4 +1,4 @@
-"""Template filters for showing mail: addresses, compact dates, file types."""
+"""Template filters for showing mail: addresses, compact dates, file types, money."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django import template
 from django.contrib.staticfiles import finders
 from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 
 from tradeinbox.web.sanitize import SAFE_INLINE_IMAGES
@@ -45,6 +45,23 @@ def short_date(moment: datetime | None) -> str:
     if local.year == now.year:
         return date_filter(local, "MONTH_DAY_FORMAT")
     return date_filter(local, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """An amount in the reader's language (babel): ``US$12,345.50`` in English and
+    Chinese, ``12.345,50 US$`` in Spanish; without an ISO currency, just the number."""
+    if amount is None or amount == "":
+        return ""
+    from babel.numbers import format_currency, format_decimal
+
+    locale = translation.to_locale(translation.get_language() or "en")
+    try:
+        if currency and len(currency) == 3 and currency.isalpha():
+            return format_currency(amount, currency.upper(), locale=locale)
+        return format_decimal(amount, locale=locale)
+    except (ValueError, TypeError, ArithmeticError):
+        return f"{currency} {amount}".strip()
 
 
 @register.filter
