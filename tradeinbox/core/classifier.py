@@ -32,6 +32,7 @@ import math
 import re
 import zlib
 from array import array
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from tradeinbox.core.message import ParsedMessage
 MODEL_PATH = Path(__file__).with_name("data") / "triage_model.bin"
 MAGIC = b"TRIAGE1\n"
 DIM_BITS = 18
+_DEFAULT_MASK = (1 << DIM_BITS) - 1
 BODY_CHARS = 5000
 
 _WORD = re.compile(r"[^\W\d_]{2,24}|\d{1,8}")
@@ -66,8 +68,14 @@ def _bucket(value: int, edges: tuple[int, ...]) -> str:
     return f">{edges[-1]}"
 
 
-def tokens(msg: ParsedMessage, links: LinkReport) -> tuple[list[str], list[str]]:
-    """(text tokens, structure tokens) of one message; pure function of content."""
+def tokens(
+    msg: ParsedMessage, links: LinkReport, rules: Iterable[Evidence] = ()
+) -> tuple[list[str], list[str]]:
+    """(text tokens, structure tokens) of one message; pure function of content.
+
+    ``rules``: the threat rules' evidence; each rule that fired is a structure token
+    ("#r:threat.link.ip"), so the model learns from data how much each one is worth.
+    """
     text_tokens: list[str] = []
     subject = _DIGIT.sub("0", msg.subject.lower())
     body = _DIGIT.sub("0", msg.text[:BODY_CHARS].lower())
@@ -118,15 +126,32 @@ def tokens(msg: ParsedMessage, links: LinkReport) -> tuple[list[str], list[str]]
         structure.append("subject_shout")
     if not msg.subject.strip():
         structure.append("no_subject")
+    fired = {e.rule for e in rules if e.weight > 0 and not e.rule.startswith("model.")}
+    structure.extend("r:" + rule for rule in sorted(fired))
     return text_tokens, structure
 
 
+_INDEX_CACHE: dict[str, int] = {}
+
+
 def _index(token: str, mask: int) -> int:
-    return zlib.crc32(token.encode("utf-8", "surrogatepass")) & mask
+    """Hashed feature index (CRC-32: stable across processes, unlike ``hash``)."""
+    key = token if mask == _DEFAULT_MASK else f"{mask}\x00{token}"
+    found = _INDEX_CACHE.get(key)
+    if found is None:
+        found = zlib.crc32(token.encode("utf-8", "surrogatepass")) & mask
+        if len(_INDEX_CACHE) > 500_000:  # bound the memory of a long-running worker
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = found
+    return found
 
 
 def features(
-    msg: ParsedMessage, links: LinkReport, rule_score: float, dim_bits: int = DIM_BITS
+    msg: ParsedMessage,
+    links: LinkReport,
+    rule_score: float,
+    dim_bits: int = DIM_BITS,
+    rules: Iterable[Evidence] = (),
 ) -> tuple[dict[int, float], dict[int, str]]:
     """Sparse feature vector {index: value} and index -> token (for explanations).
 
@@ -134,21 +159,24 @@ def features(
     so long messages do not shout; structure tokens count 1 each.
     """
     mask = (1 << dim_bits) - 1
-    text_tokens, structure = tokens(msg, links)
+    text_tokens, structure = tokens(msg, links, rules)
+    unique = dict.fromkeys(text_tokens)  # first-seen order: the same names every run
+    marked = ["#" + token for token in structure]
+    cache = _INDEX_CACHE if mask == _DEFAULT_MASK else {}
+    text_index = [cache.get(t) or _index(t, mask) or 1 for t in unique]
+    structure_index = [cache.get(t) or _index(t, mask) or 1 for t in marked]
     vector: dict[int, float] = {}
-    names: dict[int, str] = {}
-    unique = set(text_tokens)
-    if unique:
-        value = 1.0 / math.sqrt(len(unique))
-        for token in unique:
-            index = _index(token, mask) or 1
-            vector[index] = vector.get(index, 0.0) + value
-            names[index] = token
-    for token in structure:
-        index = _index("#" + token, mask) or 1
-        vector[index] = vector.get(index, 0.0) + 1.0
-        names[index] = "#" + token
+    get = vector.get
+    if text_index:
+        value = 1.0 / math.sqrt(len(text_index))
+        for index in text_index:
+            vector[index] = get(index, 0.0) + value
+    for index in structure_index:
+        vector[index] = get(index, 0.0) + 1.0
     vector[0] = 3.0 * rule_score
+    # index -> token, for explanations (a later token wins a hash collision).
+    names = dict(zip(text_index, unique, strict=True))
+    names.update(zip(structure_index, marked, strict=True))
     names[0] = "#rules"
     return vector, names
 
@@ -171,6 +199,10 @@ class TriageModel:
         self.phish_b = float(meta["phish_intercept"])
         # A calibration shift so that p >= 0.5 is the operating point chosen in training.
         self.threat_shift = float(meta.get("threat_shift", 0.0))
+        # Rules that fired often enough in the training data for the model to have
+        # learned their worth (as "#r:" features); the others keep their expert weight
+        # in the verdict (see threats.assess_threat).
+        self.learned_rules = frozenset(meta.get("learned_rules", ()))
 
     def logits(self, vector: dict[int, float]) -> tuple[float, float]:
         threat = self.threat_b + self.threat_shift
@@ -182,10 +214,14 @@ class TriageModel:
         return threat, phish
 
     def score(
-        self, msg: ParsedMessage, links: LinkReport, rule_score: float
+        self,
+        msg: ParsedMessage,
+        links: LinkReport,
+        rule_score: float,
+        rules: Iterable[Evidence] = (),
     ) -> tuple[float, float, list[Evidence]]:
         """(threat probability, phish-vs-spam probability, explanation evidence)."""
-        vector, names = features(msg, links, rule_score, self.dim_bits)
+        vector, names = features(msg, links, rule_score, self.dim_bits, rules)
         threat_z, phish_z = self.logits(vector)
         threat_p, phish_p = _sigmoid(threat_z), _sigmoid(phish_z)
         detail = f"text model: threat {threat_p:.2f}, phish-vs-spam {phish_p:.2f}"
@@ -208,9 +244,10 @@ class TriageModel:
         is_threat: bool,
         is_phish: bool | None = None,
         learning_rate: float = 0.5,
+        rules: Iterable[Evidence] = (),
     ) -> None:
         """One online gradient step towards the user's label ("mark wrong")."""
-        vector, _ = features(msg, links, rule_score, self.dim_bits)
+        vector, _ = features(msg, links, rule_score, self.dim_bits, rules)
         threat_z, phish_z = self.logits(vector)
         error = (1.0 if is_threat else 0.0) - _sigmoid(threat_z)
         for index, value in vector.items():
@@ -266,6 +303,7 @@ def update_local_model(
     links: LinkReport | None = None,
     rule_score: float | None = None,
     learning_rate: float = 0.5,
+    rules: list[Evidence] | None = None,
 ) -> TriageModel:
     """Apply one "mark wrong" correction to the installation's own model file.
 
@@ -281,8 +319,8 @@ def update_local_model(
     if links is None or rule_score is None:
         from tradeinbox.core.threats import ThreatContext, combine_rules, rule_evidence
 
-        evidence, links = rule_evidence(msg, ThreatContext())
-        rule_score = combine_rules(evidence)
+        rules, links = rule_evidence(msg, ThreatContext())
+        rule_score = combine_rules(rules)
     is_threat = label != "ham"
     model.update(
         msg,
@@ -291,6 +329,7 @@ def update_local_model(
         is_threat=is_threat,
         is_phish=(label == "phish") if is_threat else None,
         learning_rate=learning_rate,
+        rules=rules or (),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)

@@ -54,7 +54,7 @@ DEFAULT_SIGNED_HEADERS: tuple[str, ...] = (
 class DkimKey:
     """A key pair: PKCS#8 PEM private key and base64 DER SubjectPublicKeyInfo (the p= tag)."""
 
-    private_pem: bytes
+    private_pem: bytes = field(repr=False)  # never in a log line or a traceback's repr
     public_b64: str
     bits: int
 

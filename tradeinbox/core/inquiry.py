@@ -21,11 +21,13 @@ Every rule that fires is returned as :class:`~tradeinbox.core.evidence.Evidence`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tradeinbox.core.addresses import classify_address, registrable_domain
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.fastmatch import Anchored, Prepared
 from tradeinbox.core.inquiry_lexicon import (
     ADDRESS,
     CAPS,
@@ -51,8 +53,7 @@ from tradeinbox.core.inquiry_lexicon import (
 )
 from tradeinbox.core.language import SUPPORTED_LANGUAGES, detect_language
 from tradeinbox.core.message import ParsedMessage
-from tradeinbox.core.quotes import split_reply
-from tradeinbox.core.references import extract_references
+from tradeinbox.core.references import extract_references, reply_parts
 
 __all__ = [
     "InquiryResult",
@@ -70,9 +71,15 @@ INQUIRY_THRESHOLD = 2.0
 #: say what they want early; long tails are signatures, disclaimers and quoted history.
 TEXT_LIMIT = 6000
 
-_INQUIRY_RULES = compile_lexicon(INQUIRY)
-_NOT_INQUIRY_RULES = compile_lexicon(NOT_INQUIRY)
-_SCAM_RULES = compile_lexicon(SCAM)
+
+def _anchored(lex) -> list[tuple[str, float, Anchored]]:
+    # Anchored: the same regexes, tried only where one of their words occurs (fastmatch).
+    return [(name, weight, Anchored(rx)) for name, weight, rx in compile_lexicon(lex)]
+
+
+_INQUIRY_RULES = _anchored(INQUIRY)
+_NOT_INQUIRY_RULES = _anchored(NOT_INQUIRY)
+_SCAM_RULES = _anchored(SCAM)
 _MASS_SIGNALS = {"mass_greeting"}
 _DANGEROUS_EXT = re.compile(
     r"\.(?:html?|shtml|xhtml|svg|exe|scr|com|pif|bat|cmd|js|jse|vbs|vbe|wsf|hta|lnk|iso|img|"
@@ -110,15 +117,29 @@ _APPROACH_SIGNALS = {"advance_fee", "visa_or_guarantee", "factory_visit_demand"}
 # --- results ---------------------------------------------------------------------------
 
 
+_PENDING = object()
+
+
 @dataclass(slots=True)
 class InquiryResult:
-    """The verdict of :func:`detect_inquiry`; ``signals`` are the rule ids that fired."""
+    """The verdict of :func:`detect_inquiry`; ``signals`` are the rule ids that fired.
+
+    ``language`` is detected on first access (from ``language_text``): the triage
+    pipeline does not need it, and detection is a good part of the cost per message.
+    """
 
     is_inquiry: bool
-    language: str | None
+    _language: Any = _PENDING
     signals: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     score: float = 0.0
+    language_text: str = field(default="", repr=False, compare=False)
+
+    @property
+    def language(self) -> str | None:
+        if self._language is _PENDING:
+            self._language = detect_language(self.language_text)
+        return self._language
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -172,37 +193,50 @@ class GradingSettings:
 def _texts(msg: ParsedMessage) -> tuple[str, str, bool]:
     """``(subject, new_text, has_quote)``; quoted history is cut off by split_reply."""
     body = msg.text or ""
-    parts = split_reply(body)
+    parts = reply_parts(body)
     new_text = parts.new_text if parts.new_text.strip() else body
     has_quote = parts.has_quote or bool(_EMBEDDED_HEADERS.search(body))
     return msg.subject or "", new_text[:TEXT_LIMIT], has_quote
 
 
-def _first_match(pattern: re.Pattern[str], text: str) -> str | None:
+def _first_match(pattern: re.Pattern[str] | Anchored, text: str | Prepared) -> str | None:
+    if isinstance(text, Prepared) and not isinstance(pattern, Anchored):
+        text = text.text
     m = pattern.search(text)
     return m.group(0).strip()[:60] if m else None
 
 
 _TOPIC_RX = dict((n, rx) for n, _, rx in _INQUIRY_RULES)["topic"]
 _CUE_RXS = [rx for n, _, rx in _INQUIRY_RULES if n in ("request_cue", "need_or_interest")]
+_CUE_NAMES = ("request_cue", "need_or_interest")
 #: A topic word and a request cue this close are one sentence asking about it.
 NEAR = 120
 
 
-def _topic_near_request(text: str) -> str | None:
-    """The first topic word that has a request cue or stated need within :data:`NEAR`."""
-    cues = [m.start() for rx in _CUE_RXS for m in rx.finditer(text)]
+def _topic_near_request(
+    prepared: Prepared, found: dict[str, list[re.Match[str]]] | None = None
+) -> str | None:
+    """The first topic word that has a request cue or stated need within :data:`NEAR`.
+
+    ``found``: the matches of the inquiry rules on this text, when already known.
+    """
+    if found is not None:
+        cues = [m.start() for name in _CUE_NAMES for m in found[name]]
+    else:
+        cues = [m.start() for rx in _CUE_RXS for m in rx.finditer(prepared)]
     if not cues:
         return None
-    for m in _TOPIC_RX.finditer(text):
+    text = prepared.text
+    topics = found["topic"] if found is not None else _TOPIC_RX.finditer(prepared)
+    for m in topics:
         if any(abs(c - m.start()) <= NEAR for c in cues):
             return text[max(0, m.start() - 30) : m.end() + 30].replace("\n", " ").strip()
     return None
 
 
-def _distinct_matches(pattern: re.Pattern[str], text: str) -> list[str]:
+def _distinct_matches(matches: Iterable[re.Match[str]]) -> list[str]:
     seen: dict[str, None] = {}
-    for m in pattern.finditer(text):
+    for m in matches:
         seen.setdefault(m.group(0).strip().lower()[:60], None)
     return [repr(h) for h in seen]
 
@@ -229,11 +263,13 @@ def detect_inquiry(msg: ParsedMessage) -> InquiryResult:
     """Whether ``msg`` is a first-contact inquiry, with language and evidence."""
     subject, new_text, has_quote = _texts(msg)
     text = f"{subject}\n{new_text}"
+    prepared = Prepared(text)  # folded once, shared by every rule below
     evidence: list[Evidence] = []
     score = 0.0
 
-    for name, weight, rx in _INQUIRY_RULES:
-        hits = _distinct_matches(rx, text)
+    found = {name: list(rx.finditer(prepared)) for name, _, rx in _INQUIRY_RULES}
+    for name, weight, _rx in _INQUIRY_RULES:
+        hits = _distinct_matches(found[name])
         if hits:
             # Several different phrases of one kind add up, with diminishing weight.
             cap = CAPS.get(name, 2 * weight)
@@ -242,13 +278,13 @@ def detect_inquiry(msg: ParsedMessage) -> InquiryResult:
             evidence.append(Evidence(f"inquiry.{name}", total, "says " + ", ".join(hits[:4])))
     for name, _weight, rx in _SCAM_RULES:
         if name in _APPROACH_SIGNALS:
-            hit = _first_match(rx, text)
+            hit = _first_match(rx, prepared)
             if hit:
                 score += 1.0
                 evidence.append(Evidence("inquiry.business_approach", 1.0, f"says {hit!r}"))
                 break
     for name, weight, rx in _NOT_INQUIRY_RULES:
-        hit = _first_match(rx, text)
+        hit = _first_match(rx, prepared)
         if hit:
             score += weight
             evidence.append(Evidence(f"inquiry.not.{name}", weight, f"says {hit!r}"))
@@ -272,7 +308,7 @@ def detect_inquiry(msg: ParsedMessage) -> InquiryResult:
     hard_veto = any(e.weight <= -10 for e in veto)
     score += sum(e.weight for e in veto if e.weight > -10)
 
-    near = _topic_near_request(text)
+    near = _topic_near_request(prepared, found)
     if near:
         evidence.append(Evidence("inquiry.topic_request", 0.0, f"asks about it: {near!r}"))
     if len(new_text) > 3000 and "inquiry.request_quote" not in (e.rule for e in evidence):
@@ -282,9 +318,8 @@ def detect_inquiry(msg: ParsedMessage) -> InquiryResult:
     # commercial word in the same sentence as a question/request/need.
     on_topic = any(e.rule in _ON_TOPIC for e in evidence)
     is_inquiry = score >= INQUIRY_THRESHOLD and on_topic and not hard_veto
-    language = detect_language(text)
     signals = [e.rule for e in evidence]
-    return InquiryResult(is_inquiry, language, signals, evidence, score)
+    return InquiryResult(is_inquiry, _PENDING, signals, evidence, score, language_text=text)
 
 
 def _first_contact_veto(msg: ParsedMessage, subject: str, has_quote: bool) -> list[Evidence]:

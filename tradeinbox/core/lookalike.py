@@ -220,7 +220,9 @@ _RANDOM_TOKEN = re.compile(
 
 
 def _mixed_script_words(text: str) -> list[str]:
-    found = []
+    found: list[str] = []
+    if not _CONFUSABLE_SCRIPT.search(text) or not _LATIN.search(text):
+        return found  # one script only: no word can mix them
     for word in _WORDS.findall(text):
         if _CONFUSABLE_SCRIPT.search(word) and _LATIN.search(word):
             found.append(word)

@@ -214,6 +214,14 @@ def registered_domain(host: str) -> str:
     return host
 
 
+def public_suffix(host: str) -> str:
+    """The public suffix of ``host`` (``co.uk``, ``com``), or "" when it has none."""
+    host = host.strip(".[]").lower()
+    if not host or _valid_ip(host):
+        return ""
+    return _tld_extract()(host).suffix
+
+
 @lru_cache(maxsize=1)
 def _tld_extract():
     import tldextract
@@ -476,13 +484,19 @@ def _zones() -> tuple[tuple[object, str], ...]:
     return tuple(zones)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=4096)
+def _offsets_on(day: str) -> dict[timedelta, tuple[str, ...]]:
+    """UTC offset -> countries having a zone at that offset on ``day`` (one pass)."""
+    when = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+    by_offset: dict[timedelta, set[str]] = {}
+    for zone, country in _zones():
+        by_offset.setdefault(zone.utcoffset(when), set()).add(country)
+    return {offset: tuple(sorted(found)) for offset, found in by_offset.items()}
+
+
 def countries_with_offset(offset_minutes: int, day: str) -> tuple[str, ...]:
     """Countries having a time zone at UTC``offset_minutes`` on ``day`` (YYYY-MM-DD)."""
-    when = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-    wanted = timedelta(minutes=offset_minutes)
-    found = {country for zone, country in _zones() if zone.utcoffset(when) == wanted}
-    return tuple(sorted(found))
+    return _offsets_on(day).get(timedelta(minutes=offset_minutes), ())
 
 
 def analyse_origin(msg: ParsedMessage) -> OriginResult:

@@ -23,7 +23,18 @@ Rule families (rule ids in parentheses):
   and userinfo links, forms asking for passwords (``threat.link.*``, ``threat.form.*``);
 * filter evasion: mixed-script words, styled letters, random subject tokens,
   the recipient's address in the subject, machine-made senders
-  (``threat.disguise.*``, in :mod:`tradeinbox.core.lookalike`).
+  (``threat.disguise.*``, in :mod:`tradeinbox.core.lookalike`), look-alike
+  letters and invisible characters in words (:mod:`tradeinbox.core.senders`);
+* senders on free hosting platforms or abused top-level domains, display names
+  that show another domain or dress free mail as a company (``threat.sender.*``,
+  ``threat.display.*``, in :mod:`tradeinbox.core.senders`);
+* bulk-mail content: gambling, adult, pharmacy, prize lures (``threat.lang.*``).
+
+The verdict combines the text model (which also sees which rules fired, and learns
+their worth from its training data) with the rules that were too rare in that data
+to be learned, by noisy-OR: either can flag a message on its own, so lures the
+model has never seen (new languages, new platforms) are still caught by the
+explainable rules.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from pathlib import Path
 
 from tradeinbox.core.authres import AuthVerdict
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.fastmatch import Anchored, Prepared, word_gate, word_starts
 from tradeinbox.core.linkscan import LinkReport, scan_links
 from tradeinbox.core.lookalike import (  # noqa: F401  (re-exported for callers and tests)
     _CONFUSABLE_NAME,
@@ -51,6 +63,7 @@ from tradeinbox.core.lookalike import (  # noqa: F401  (re-exported for callers 
 )
 from tradeinbox.core.message import ParsedMessage
 from tradeinbox.core.origin import registered_domain
+from tradeinbox.core.senders import check_freemail_lure, check_obfuscation, check_sender
 
 DATA = Path(__file__).with_name("data")
 
@@ -66,6 +79,8 @@ PHISH_RULES = (
     "threat.link.userinfo",
     "threat.form",
     "threat.reply.freemail",
+    "threat.display.domain",
+    "threat.disguise.zero_width",
 )
 
 
@@ -304,25 +319,42 @@ def check_reply_path(msg: ParsedMessage) -> list[Evidence]:
 # ------------------------------------------------------------------ language
 
 _LANGUAGE_WEIGHTS = {
-    "crypto": (0.2, 0.4),
+    "crypto": (0.25, 0.45),
     "payment_diversion": (0.45, 0.6),
     "credential": (0.2, 0.45),
     "urgency": (0.06, 0.12),
     "advance_fee": (0.2, 0.45),
+    "gambling": (0.25, 0.5),
+    "adult": (0.3, 0.55),
+    "pharma": (0.25, 0.45),
+    "prize": (0.2, 0.45),
 }
+
+
+@lru_cache(maxsize=1)
+def _phrase_gates() -> list[tuple[frozenset[str] | None, Anchored]]:
+    """For each phrase: word beginnings one of which it needs (fastmatch.word_gate),
+    and the phrase wrapped for anchor-driven search (fastmatch.Anchored)."""
+    return [(word_gate(rx), Anchored(rx)) for _, _, rx in phrase_patterns()]
 
 
 def check_language(subject: str, text: str) -> list[Evidence]:
     """Fraud requests in the subject and the newest part of the body."""
     sample = " ".join(f"{subject}\n{text[:4000]}".split()).lower()
+    heads = word_starts(sample)  # a cheap first gate: the phrase's words must begin here
+    prepared: Prepared | None = None
     hits: dict[str, list[str]] = {}
-    for section, literals, pattern in phrase_patterns():
+    phrases = zip(phrase_patterns(), _phrase_gates(), strict=True)
+    for (section, literals, _pattern), (gate, anchored) in phrases:
+        if gate is not None and heads.isdisjoint(gate):
+            continue
         if literals and not any(literal in sample for literal in literals):
             continue
         found = hits.setdefault(section, [])
         if len(found) >= 3:
             continue
-        match = pattern.search(sample)
+        prepared = prepared or Prepared(sample, use_index=False)
+        match = anchored.search(prepared)
         if match and match.group(0) not in found:
             found.append(match.group(0))
     evidence = []
@@ -487,8 +519,12 @@ def rule_evidence(
     evidence += check_reply_path(msg)
     evidence += check_language(msg.subject, msg.text)
     evidence += check_disguise(msg)
+    evidence += check_sender(msg)
+    name = msg.from_address.name if msg.from_address else ""
+    evidence += check_obfuscation(msg.subject, name or "", msg.text)
     evidence += check_attachments(msg)
     evidence += check_links(links)
+    evidence += check_freemail_lure(msg, evidence)
     if auth is not None:
         evidence += [e for e in auth.evidence if e.weight]
         if auth.failed and any(e.rule.startswith("threat.display") for e in evidence):
@@ -533,9 +569,17 @@ def assess_threat(
         model = default_model()
     phishy = any(e.rule.startswith(PHISH_RULES) and e.weight >= 0.3 for e in evidence)
     if model is not None:
-        threat_p, phish_p, model_evidence = model.score(msg, links, rule_score)
+        threat_p, phish_p, model_evidence = model.score(msg, links, rule_score, evidence)
+        # Noisy-OR of the model and the rules it could not learn from its training data
+        # (too rare there): those can flag what the model has never seen. The rules it
+        # did learn count through the model, with the weight the data gave them.
+        # Only their positive evidence: a passing SPF/DKIM only proves the sender owns
+        # the address, which says nothing about a brand in its display name.
+        unlearned = combine_rules(
+            [e for e in evidence if e.weight > 0 and e.rule not in model.learned_rules]
+        )
         evidence.extend(model_evidence)
-        score = threat_p
+        score = 1.0 - (1.0 - threat_p) * (1.0 - unlearned)
         phishy = phishy or phish_p >= 0.5
     else:
         threat_p = None

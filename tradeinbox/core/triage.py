@@ -38,6 +38,9 @@ class TriageOptions:
     dnsfunc: Callable[..., bytes | None] | None = None  # None: stay offline
     dns_timeout: float = 3.0
     threshold: float = 0.5
+    # A TriageModel (classifier.load_model) to score with, e.g. the installation's own
+    # model after "mark wrong" corrections; None: the shipped model.
+    model: Any = None
 
     def context(self) -> ThreatContext:
         return ThreatContext(
@@ -79,7 +82,9 @@ def triage_message(
         dnsfunc=options.dnsfunc,
         timeout=options.dns_timeout,
     )
-    threat = assess_threat(msg, options.context(), auth, threshold=options.threshold)
+    threat = assess_threat(
+        msg, options.context(), auth, model=options.model, threshold=options.threshold
+    )
     result = Triage(msg, origin, auth, threat)
     evidence: list[Evidence] = list(threat.evidence)
     evidence.extend(origin.evidence)  # weight 0: facts (boundary hop, countries) shown as-is
