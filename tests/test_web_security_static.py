@@ -129,6 +129,7 @@ NETWORK_ALLOWED = {
     "worker/jobs.py": {"socket"},
     # DNS of the user's own sending domain (dnscheck, DKIM records to publish).
     "core/dnscheck.py": {"dns"},
+    "core/dnsquery.py": {"dns"},  # the resolver plumbing dnscheck uses
     "core/dkimsign.py": {"dns"},
     # DKIM verification looks up the signer's key (d=/s= of a message): only in
     # ``tradeinbox analyze --dns``, an explicit command-line choice (checked below).
