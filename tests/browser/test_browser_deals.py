@@ -144,7 +144,8 @@ def test_due_list_deal_page_dashboard_and_settings(live_server, chromium, artifa
         # The Due list in Chinese.
         page.goto(f"{base}/deals/")
         page.select_option("#language-select", "zh-hans")
-        page.wait_for_load_state("load")
+        # The change submits a form: wait for the new page, not the one already loaded.
+        page.wait_for_selector("html[lang='zh-hans']")
         assert page.locator("h1").inner_text() == "待回复"
         assert "已逾期" in page.locator(".due-row.is-overdue").first.inner_text()
         page.screenshot(path=str(artifacts / "deals-due-zh.png"), full_page=True)
