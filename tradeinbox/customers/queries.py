@@ -85,7 +85,8 @@ def decision_ranking(company: Company) -> list[tuple[Person, DecisionScore]]:
     return [(by_id[s.person], s) for s in scores if s.person in by_id]
 
 
-def _recipient(row: EmailAddress) -> RecipientAddress:
+def recipient_of(row: EmailAddress) -> RecipientAddress:
+    """A stored address as the core recipient advisor sees it (kind, former, bounced)."""
     bounced = any(e.get("rule") == "former.hard_bounce" for e in row.former_evidence)
     detail = "; ".join(e.get("detail", "") for e in row.former_evidence)[:200]
     return RecipientAddress(
@@ -115,4 +116,4 @@ def recipients_for_thread(thread_id: int, chosen: list[str] | None = None) -> Re
     people = {r.person_id for r in customer_rows}
     rows = EmailAddress.objects.filter(person_id__in=people)
     customer_used = {m.from_email.lower() for m in messages} & {r.address for r in rows}
-    return recommend([_recipient(r) for r in rows], customer_used or used, chosen)
+    return recommend([recipient_of(r) for r in rows], customer_used or used, chosen)

@@ -2,19 +2,15 @@
 
 * ``deals.process_messages`` - after each stored batch: thread the new messages into
   deals, start and answer reply clocks, stop or re-plan cadences.
-* ``deals.tick`` - every minute (queued by :class:`DealsService`): chats imported since the
+* ``deals.tick`` - every minute (a periodic job kind): chats imported since the
   last tick, grade corrections made in triage, and every open deal's cadence.
 """
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tradeinbox.worker.jobs import job_kind
-from tradeinbox.worker.loop import register_service
-
-TICK_SECONDS = 60.0
 
 
 def _now(payload: dict) -> datetime | None:
@@ -36,7 +32,7 @@ def process_messages(payload: dict) -> dict:
     return run(payload.get("message_ids") or [], now=_now(payload))
 
 
-@job_kind("deals.tick")
+@job_kind("deals.tick", every=timedelta(minutes=1))
 def tick(payload: dict) -> dict:
     """Payload ``{}`` (optionally ``{"now": ISO time}``)."""
     from tradeinbox.deals.upkeep import tick as run
@@ -51,36 +47,3 @@ def recompute_deadlines(payload: dict) -> dict:
     from tradeinbox.deals.upkeep import recompute_after_settings
 
     return recompute_after_settings(now=_now(payload))
-
-
-class DealsService:
-    """Queues one ``deals.tick`` job a minute unless one is already waiting or running, so
-    the work itself is a durable, claimed row like any other job."""
-
-    def __init__(self, worker) -> None:
-        self.worker = worker
-        self._last = 0.0
-
-    def tick(self) -> bool:
-        if getattr(self.worker, "exit_when_idle", False):
-            return False  # a drain-and-exit run (tests, one-off CLI) needs no schedule
-        if time.monotonic() - self._last < TICK_SECONDS:
-            return False
-        self._last = time.monotonic()
-        from tradeinbox.worker.jobs import enqueue
-        from tradeinbox.worker.models import Job
-
-        pending = Job.objects.filter(
-            kind="deals.tick", status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
-        ).exists()
-        if not pending:
-            enqueue("deals.tick", {})
-        return False
-
-    def stop(self) -> None:
-        pass
-
-
-@register_service
-def deals_service(worker) -> DealsService:
-    return DealsService(worker)

@@ -253,9 +253,9 @@ def recipients_for(
         return recipients_for_thread(thread_id, chosen)
     if person is None:
         return None
-    from tradeinbox.customers.queries import _recipient  # the same row conversion
+    from tradeinbox.customers.queries import recipient_of
 
-    return recommend([_recipient(r) for r in person.addresses.all()], set(), chosen)
+    return recommend([recipient_of(r) for r in person.addresses.all()], set(), chosen)
 
 
 def reply_initial(message: Message) -> dict[str, str]:
