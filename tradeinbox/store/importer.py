@@ -35,7 +35,7 @@ from tradeinbox.store.ids import id_block
 from tradeinbox.store.models import Message
 from tradeinbox.store.rawstore import pack
 from tradeinbox.store.signals import messages_stored
-from tradeinbox.store.threads import ThreadAssigner
+from tradeinbox.store.threads import ThreadAssigner, ThreadFacts
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,41 @@ BatchHook = Callable[[list[StoredItem]], None]
 
 
 @dataclass
+class _Prepared:
+    """A message's row values computed where it was parsed (a pool process, or here).
+
+    Everything that needs only the message goes here, so the storing process, the one
+    that cannot run in parallel, is left with the SQL: ids, thread, flags and source
+    are added when the batch is stored.
+    """
+
+    columns: tuple  # _MESSAGE_COLUMNS, in order
+    index: tuple[str, ...]  # the full-text columns (search.IndexRow.columns())
+    date: datetime  # the stored date (Date header, else the time of parsing)
+    parties: tuple[str, dict]  # (sender address, recipients) for messages_stored
+    thread: ThreadFacts
+    attachments: list[tuple]  # store_attachment values after message_id and position
+
+
+@dataclass
 class _Pending:
-    parsed: ParsedMessage
+    parsed: ParsedMessage | None  # None when a pool process parsed it (and wrote its blobs)
     raw: bytes
     source: str
     key: str
     blobs_written: bool = False
     packed: bytes | None = None  # compressed raw kept in the database; None: a blob
+    prepared: _Prepared | None = None
+
+
+class _IndexColumns(NamedTuple):
+    """An index row whose columns were computed beforehand (see ``_Prepared.index``)."""
+
+    message_pk: int
+    prepared: tuple[str, ...]
+
+    def columns(self) -> tuple[str, ...]:
+        return self.prepared
 
 
 def _quarantine_reason(exc: Exception) -> str:
@@ -109,10 +137,63 @@ def _prepare(raw: bytes, max_bytes: int) -> tuple[ParsedMessage | None, str]:
     if len(raw) > max_bytes:
         return None, f"larger than the {max_bytes} byte limit"
     try:
-        parsed = parse_message(raw)
+        parsed = parse_message(raw, all_headers=False)  # the store reads none of the rest
     except Exception as exc:  # noqa: BLE001 - bad input is quarantined, never fatal
         return None, _quarantine_reason(exc)
     return parsed, dedupe_key(raw, parsed.message_id)
+
+
+def _prepare_row(parsed: ParsedMessage, key: str) -> _Prepared:
+    """The row values of one parsed message (see :class:`_Prepared`)."""
+    date = stored_date(parsed, datetime.now(UTC))
+    sender = parsed.from_address or Address("", "")
+    recipients = {
+        "to": [[a.name, a.email] for a in parsed.to],
+        "cc": [[a.name, a.email] for a in parsed.cc],
+        "reply_to": [[a.name, a.email] for a in parsed.reply_to],
+    }
+    columns = (
+        key,
+        (parsed.message_id or "")[:255],
+        parsed.sha256,
+        parsed.raw_size,
+        parsed.subject,
+        sender.name[:255],
+        sender.email[:320],
+        json.dumps(recipients),  # what JSONField stores; PostgreSQL casts it to jsonb
+        connection.ops.adapt_datetimefield_value(date),  # no query: pure conversion
+        parsed.date is not None,
+        parsed.utc_offset_minutes,
+        (parsed.in_reply_to or "")[:255],
+        json.dumps(parsed.references[-50:]),
+        parsed.text[:1_000_000],
+        parsed.html is not None,
+        make_snippet(parsed.text),
+        min(count_real_attachments(parsed), 32767),
+        "\n".join(a.filename for a in parsed.attachments),
+        json.dumps(parsed.defects[:50]),
+    )
+    index = index_row_for(0, parsed).columns()
+    attachments = [
+        (
+            att.filename[:255],
+            att.declared_type[:127],
+            att.sniffed_type[:127],
+            att.size,
+            att.sha256,
+            att.disposition,
+            (att.content_id or "")[:255],
+        )
+        for att in parsed.attachments
+    ]
+    return _Prepared(
+        columns,
+        index,
+        date,
+        (sender.email, recipients),
+        ThreadFacts.of(parsed),
+        attachments,
+    )
 
 
 _worker_blobs: BlobStore | None = None
@@ -120,7 +201,7 @@ _worker_blobs: BlobStore | None = None
 
 def _prepare_in_pool(
     task: tuple[bytes, int, str],
-) -> tuple[ParsedMessage | None, str, bytes | None]:
+) -> tuple[str, bytes | None, _Prepared | None]:
     """Pool side: parse, compress the raw message, write blobs; metadata travels back.
 
     Blobs are content-addressed, so writing them before the database decides
@@ -131,19 +212,17 @@ def _prepare_in_pool(
     if _worker_blobs is None:
         _worker_blobs = BlobStore(blob_dir)
     parsed, key_or_reason = _prepare(raw, max_bytes)
-    packed = None
+    packed = prepared = None
     if parsed is not None:
         packed = pack(raw)
         if packed is None:
             _worker_blobs.put(raw, parsed.sha256)
         for attachment in parsed.attachments:
             _worker_blobs.put(attachment.data, attachment.sha256)
-            attachment.data = b""
-        # Storing needs none of these, and every byte sent back is unpickled in the
-        # storing process: keep only whether there was HTML.
-        parsed.html = "" if parsed.html is not None else None
-        parsed.headers, parsed.received, parsed.authentication_results = [], [], []
-    return parsed, key_or_reason, packed
+        # Plain values only: every object sent back is unpickled in the storing process,
+        # and a ParsedMessage costs it more than all the text.
+        prepared = _prepare_row(parsed, key_or_reason)
+    return key_or_reason, packed, prepared
 
 
 def _pool_initializer() -> None:
@@ -261,13 +340,13 @@ class Importer:
             pool.join()
 
     def _consume(self, batch: list[RawMessage], result) -> None:
-        for item, (parsed, key_or_reason, packed) in zip(batch, result.get(), strict=True):
+        for item, (key_or_reason, packed, prepared) in zip(batch, result.get(), strict=True):
             self.summary.seen += 1
-            if parsed is None:
+            if prepared is None:
                 self._quarantine(item.data, item.source, key_or_reason)
             else:
                 self._pending.append(
-                    _Pending(parsed, item.data, item.source, key_or_reason, True, packed)
+                    _Pending(None, item.data, item.source, key_or_reason, True, packed, prepared)
                 )
         self.flush()
 
@@ -279,7 +358,15 @@ class Importer:
             self._quarantine(item.data, item.source, key_or_reason)
         else:
             self._pending.append(
-                _Pending(parsed, item.data, item.source, key_or_reason, False, pack(item.data))
+                _Pending(
+                    parsed,
+                    item.data,
+                    item.source,
+                    key_or_reason,
+                    False,
+                    pack(item.data),
+                    _prepare_row(parsed, key_or_reason),
+                )
             )
         self._pending_bytes += len(item.data)
         if (
@@ -361,7 +448,7 @@ class Importer:
             if item.blobs_written:
                 continue
             if item.packed is None:
-                self.blobs.put(item.raw, item.parsed.sha256)
+                self.blobs.put(item.raw, item.parsed.sha256)  # parsed here: see _Pending
             for attachment in item.parsed.attachments:
                 self.blobs.put(attachment.data, attachment.sha256)
         crash_point("store.batch.blobs_written")
@@ -369,34 +456,28 @@ class Importer:
         with transaction.atomic(), connection.cursor() as cursor:
             message_ids = list(id_block(cursor, "store_message", len(fresh)))
             self.threads.begin(
-                cursor, [p.parsed for p in fresh], id_block(cursor, "store_thread", len(fresh))
+                cursor,
+                [p.prepared.thread for p in fresh],
+                id_block(cursor, "store_thread", len(fresh)),
             )
             planned = [
-                self.threads.assign(cursor, item.parsed, stored_date(item.parsed, now))
+                self.threads.assign(cursor, item.prepared.thread, item.prepared.date)
                 for item in fresh
             ]
             self.threads.write_threads(cursor)
             rows, index_rows, attachment_rows = [], [], []
             imported_at = connection.ops.adapt_datetimefield_value(now)  # once per batch
+            flags_of = self.flags_of
+            resolve = self.threads.resolve
             for pk, item, thread_id in zip(message_ids, fresh, planned, strict=True):
+                flags = flags_of(item.source) if flags_of is not None else NO_FLAGS
                 rows.append(
-                    self._message_row(pk, item, self.threads.resolve(thread_id), now, imported_at)
+                    (pk, resolve(thread_id), item.source[:2000], *flags, imported_at)
+                    + item.prepared.columns
                 )
-                index_rows.append(index_row_for(pk, item.parsed))
-                for position, att in enumerate(item.parsed.attachments):
-                    attachment_rows.append(
-                        (
-                            pk,
-                            position,
-                            att.filename[:255],
-                            att.declared_type[:127],
-                            att.sniffed_type[:127],
-                            att.size,
-                            att.sha256,
-                            att.disposition,
-                            (att.content_id or "")[:255],
-                        )
-                    )
+                index_rows.append(_IndexColumns(pk, item.prepared.index))
+                for position, values in enumerate(item.prepared.attachments):
+                    attachment_rows.append((pk, position, *values))
             cursor.executemany(_INSERT_MESSAGE, rows)
             cursor.executemany(
                 "INSERT INTO store_messageraw (message_id, data) VALUES (%s, %s)",
@@ -418,11 +499,19 @@ class Importer:
             if self.on_batch is not None:
                 new_pks = {item.key: pk for pk, item in zip(message_ids, fresh, strict=True)}
                 self.on_batch(self._outcomes(pending, existing, new_pks, quarantined))
+            # In the batch's transaction: the receivers' rows (visibility index, queued
+            # jobs) commit with the messages, in one commit instead of one each.
+            messages_stored.send(
+                sender=Importer,
+                message_ids=message_ids,
+                parties={
+                    pk: item.prepared.parties for pk, item in zip(message_ids, fresh, strict=True)
+                },
+            )
             crash_point("store.batch.before_commit")
         crash_point("store.batch.after_commit")
         self.summary.imported += len(fresh)
         self.summary.new_message_ids.extend(message_ids)
-        messages_stored.send(sender=Importer, message_ids=message_ids)
 
     @staticmethod
     def _outcomes(
@@ -442,54 +531,16 @@ class Importer:
                 items.append(StoredItem(item.source, existing[item.key], "duplicate"))
         return items
 
-    def _message_row(
-        self, pk: int, item: _Pending, thread_id: int, now: datetime, imported_at: object
-    ) -> tuple:
-        parsed = item.parsed
-        flags = self.flags_of(item.source) if self.flags_of is not None else NO_FLAGS
-        sender = parsed.from_address or Address("", "")
-        recipients = {
-            "to": [[a.name, a.email] for a in parsed.to],
-            "cc": [[a.name, a.email] for a in parsed.cc],
-            "reply_to": [[a.name, a.email] for a in parsed.reply_to],
-        }
-        adapt = connection.ops.adapt_datetimefield_value
-        return (
-            pk,
-            item.key,
-            (parsed.message_id or "")[:255],
-            parsed.sha256,
-            parsed.raw_size,
-            parsed.subject,
-            sender.name[:255],
-            sender.email[:320],
-            self._prep_json.get_db_prep_save(recipients, connection),
-            adapt(stored_date(parsed, now)),
-            parsed.date is not None,
-            parsed.utc_offset_minutes,
-            (parsed.in_reply_to or "")[:255],
-            json.dumps(parsed.references[-50:]),
-            thread_id,
-            parsed.text[:1_000_000],
-            parsed.html is not None,
-            make_snippet(parsed.text),
-            min(count_real_attachments(parsed), 32767),
-            "\n".join(a.filename for a in parsed.attachments),
-            item.source[:2000],
-            flags.seen,
-            flags.answered,
-            flags.flagged,
-            json.dumps(parsed.defects[:50]),
-            imported_at,
-        )
 
-
+# The values computed where the message was parsed (``_prepare_row``), in this order.
+_MESSAGE_COLUMNS = (
+    "dedupe_key, message_id, raw_sha256, raw_size, subject, from_name, from_email, "
+    'recipients, date, date_header_valid, utc_offset_minutes, in_reply_to, "references", '
+    "body_text, has_html, snippet, attachment_count, attachment_names, defects"
+)
 _INSERT_MESSAGE = (
-    "INSERT INTO store_message (id, dedupe_key, message_id, raw_sha256, raw_size, subject, "
-    "from_name, from_email, recipients, date, date_header_valid, utc_offset_minutes, "
-    'in_reply_to, "references", thread_id, body_text, has_html, snippet, '
-    "attachment_count, attachment_names, source, is_seen, is_answered, is_flagged, "
-    "defects, imported_at) VALUES (" + ", ".join(["%s"] * 26) + ")"
+    "INSERT INTO store_message (id, thread_id, source, is_seen, is_answered, is_flagged, "
+    f"imported_at, {_MESSAGE_COLUMNS}) VALUES (" + ", ".join(["%s"] * 26) + ")"
 )
 
 

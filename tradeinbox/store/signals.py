@@ -2,5 +2,9 @@
 
 from django.dispatch import Signal
 
-# Sent after a batch of new messages is committed; ``message_ids`` lists their pks.
+# Sent inside the transaction of each stored batch, so what receivers write (the
+# visibility index, queued jobs) commits with the messages or not at all.
+# ``message_ids`` lists the new messages' pks; the importer also passes ``parties``,
+# ``{pk: (sender address, {"to": [[name, email]], "cc": ..., "reply_to": ...})}``,
+# so receivers need not read the rows back.
 messages_stored = Signal()

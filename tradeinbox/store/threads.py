@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -18,6 +19,26 @@ from tradeinbox.core.threading import linked_ids, normalise_subject
 
 SUBJECT_FALLBACK_WINDOW = timedelta(days=60)
 _CACHE_LIMIT = 400_000
+
+
+class ThreadFacts(NamedTuple):
+    """What threading reads of a message: small, so it travels cheaply from a parse process."""
+
+    message_id: str  # its own Message-ID (at most 255 characters), or ""
+    links: tuple[str, ...]  # the Message-IDs it points at, nearest parent first
+    subject: str
+    people: frozenset[str]  # From, To and Cc addresses
+    has_sender: bool
+
+    @classmethod
+    def of(cls, parsed: ParsedMessage) -> ThreadFacts:
+        return cls(
+            (parsed.message_id or "")[:255],
+            tuple(linked_ids(parsed)),
+            parsed.subject,
+            frozenset(a.email for a in (*parsed.from_, *parsed.to, *parsed.cc)),
+            bool(parsed.from_),
+        )
 
 
 @dataclass
@@ -65,17 +86,17 @@ class ThreadAssigner:
 
     # -- planning ----------------------------------------------------------------
 
-    def begin(self, cursor, messages: list[ParsedMessage], ids: Iterator[int]) -> None:
+    def begin(self, cursor, messages: list[ThreadFacts], ids: Iterator[int]) -> None:
         """Start a batch: load the thread links its messages mention."""
         if len(self._thread_of_key) > _CACHE_LIMIT:
             self._thread_of_key.clear()
         self._batch = _Batch()
         self._ids = ids
         wanted: set[str] = set()
-        for parsed in messages:
-            if parsed.message_id:
-                wanted.add(parsed.message_id[:255])
-            wanted.update(linked_ids(parsed))
+        for facts in messages:
+            if facts.message_id:
+                wanted.add(facts.message_id)
+            wanted.update(facts.links)
         keys = sorted(wanted - self._thread_of_key.keys())
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
@@ -85,15 +106,13 @@ class ThreadAssigner:
             )
             self._thread_of_key.update(cursor.fetchall())
 
-    def assign(self, cursor, parsed: ParsedMessage, date: datetime) -> int:
+    def assign(self, cursor, facts: ThreadFacts, date: datetime) -> int:
         """The thread for one message of the batch (resolve it again before writing)."""
         batch = self._batch
-        own = (parsed.message_id or "")[:255]
-        links = linked_ids(parsed)
-        keys = ([own] if own else []) + links
+        own, links, subject, people = facts.message_id, facts.links, facts.subject, facts.people
+        keys = ([own] if own else []) + list(links)
         threads = {self.resolve(self._thread_of_key[k]) for k in keys if k in self._thread_of_key}
-        subject_key, is_reply = normalise_subject(parsed.subject)
-        people = frozenset(a.email for a in (*parsed.from_, *parsed.to, *parsed.cc))
+        subject_key, is_reply = normalise_subject(subject)
         if not threads and not links and is_reply and subject_key:
             found = self._by_subject(cursor, subject_key, people, date)
             if found:
@@ -105,12 +124,12 @@ class ThreadAssigner:
                 self._merge(cursor, target, others)
         else:
             target = next(self._ids)
-            batch.new_threads[target] = (parsed.subject[:1000], subject_key)
+            batch.new_threads[target] = (subject[:1000], subject_key)
         for key in keys:
             self._thread_of_key[key] = target
             batch.keys[key] = target
-        batch.stats.setdefault(target, _Stats()).add(date, parsed.subject[:1000])
-        if subject_key and parsed.from_:
+        batch.stats.setdefault(target, _Stats()).add(date, subject[:1000])
+        if subject_key and facts.has_sender:
             batch.recent.setdefault(subject_key, []).append((target, people, date))
         return target
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
 from tradeinbox.users.models import MessageAddress
@@ -53,6 +53,27 @@ def index_messages(message_ids: Iterable[int]) -> int:
             MessageAddress.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
         offered += len(rows)
     return offered
+
+
+def index_parties(parties: dict[int, tuple[str, dict | None]]) -> int:
+    """Index messages from their ``{pk: (sender address, recipients)}``; returns rows offered.
+
+    The importer's fast path: one INSERT per row through the cursor, no model
+    instances (a sync stores tens of thousands of messages a minute).
+    """
+    rows = [
+        (pk, address)
+        for pk, (from_email, recipients) in parties.items()
+        for address in sorted(addresses_of(from_email, recipients))
+    ]
+    table = MessageAddress._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (message_id, address) VALUES (%s, %s) "
+            "ON CONFLICT (message_id, address) DO NOTHING",
+            rows,
+        )
+    return len(rows)
 
 
 def backfill(limit: int = 50_000) -> int:
