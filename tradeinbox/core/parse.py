@@ -65,6 +65,7 @@ def looks_like_email(raw: bytes) -> bool:
 _HEADER_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+\Z")
 _BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
 MAX_BOUNDARIES = 100
+FAST_NESTING = 8  # deeper multipart goes to the stdlib parser (and its guards)
 
 
 def _too_many_boundaries(data: bytes) -> bool:
@@ -76,23 +77,11 @@ def _too_many_boundaries(data: bytes) -> bool:
     return False
 
 
-def _split_single_part(data: bytes) -> Message | None:
-    """A compat32 ``Message`` for a single-part mail, built without the feedparser.
-
-    The feedparser splits every line of the input even when asked for headers
-    only; a plain text mail needs nothing but its header block split off. Returns
-    None (use the real parser) for multipart mail or anything unusual, so the
-    result is always what the stdlib parser would have produced.
-    """
-    crlf, lf = data.find(b"\r\n\r\n"), data.find(b"\n\n")
-    if lf < 0:
-        return None
-    if 0 <= crlf < lf:
-        head, body = data[:crlf], data[crlf + 4 :]
-    else:
-        head, body = data[:lf], data[lf + 2 :]
-    text = head.decode("ascii", "surrogateescape")
+def _simple_headers(text: str) -> list[tuple[str, str]] | None:
+    """A header block split as compat32 does, or None for anything unusual."""
     headers: list[tuple[str, str]] = []
+    if not text:
+        return headers
     for line in text.split("\n"):
         line = line.rstrip("\r")
         if line[:1] in (" ", "\t"):
@@ -105,12 +94,126 @@ def _split_single_part(data: bytes) -> Message | None:
         if not colon or not _HEADER_NAME.match(name):
             return None
         headers.append((name, value.lstrip(" \t")))
+    return headers
+
+
+def _head_and_body(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """The header block of ``text[start:end]`` and where its body starts (None: no blank line)."""
+    if text.startswith("\n", start):
+        return "", start + 1
+    if text.startswith("\r\n", start):
+        return "", start + 2
+    ends = [
+        (at, len(sep)) for sep in ("\r\n\r\n", "\n\n") if 0 <= (at := text.find(sep, start, end))
+    ]
+    if not ends:
+        return None
+    at, length = min(ends)
+    return text[start:at], at + length
+
+
+def _split_single_part(data: bytes) -> Message | None:
+    """A compat32 ``Message`` built without the feedparser, or None to use it.
+
+    The feedparser splits every line of the input, runs a regular expression on
+    each and compiles one per boundary: most of the stdlib parser's cost. Plain
+    mail needs nothing but its header block split off, and well-formed multipart
+    mail only its boundary lines found (``str.find``). Anything unusual (bare CR
+    line ends, header lines it would flag, a missing or doubled boundary, attached
+    messages, digests, more than ``FAST_NESTING`` levels) returns None, so the
+    result is always what the stdlib parser would have produced (checked on every
+    message of the shared corpora, see ``tests/test_parse.py``).
+    """
+    text = data.decode("ascii", "surrogateescape")
+    message = _fast_part(text, 0, len(text), (), top=True)
+    return message
+
+
+def _fast_part(
+    text: str, start: int, end: int, enclosing: tuple[str, ...], *, top: bool = False
+) -> Message | None:
+    split = _head_and_body(text, start, end)
+    if split is None:
+        return None
+    head, body_start = split
+    if top and not head:
+        return None
+    headers = _simple_headers(head)
+    if headers is None:
+        return None
     message = Message(policy=compat32)
     message._headers = headers  # the representation the stdlib parser fills in
-    if message.get_content_maintype() in ("multipart", "message"):
+    maintype = message.get_content_maintype()
+    if maintype == "message":
         return None
-    message.set_payload(body.decode("ascii", "surrogateescape"))
+    if maintype != "multipart":
+        body = text[body_start:end]
+        if top:
+            message.set_payload(body)
+        else:
+            # RFC 2046: the line end before a boundary belongs to the boundary.
+            message._payload = body[:-2] if body.endswith("\r\n") else body[:-1]
+        return message
+    if top and "\r" in text.replace("\r\n", ""):
+        return None  # a bare CR ends a line for the stdlib parser
+    boundary = message.get_boundary()
+    if (
+        not boundary
+        or len(enclosing) >= FAST_NESTING
+        or message.get_content_subtype() == "digest"
+        or str(message.get("content-transfer-encoding", "8bit")).lower()
+        not in ("7bit", "8bit", "binary")
+    ):
+        return None
+    parts = _boundary_lines(text, body_start, end, "--" + boundary, enclosing)
+    if parts is None:
+        return None
+    separators = (*enclosing, "--" + boundary)
+    for part_start, part_end in parts:
+        part = _fast_part(text, part_start, part_end, separators)
+        if part is None:
+            return None
+        message.attach(part)
     return message
+
+
+def _boundary_lines(
+    text: str, start: int, end: int, separator: str, enclosing: tuple[str, ...]
+) -> list[tuple[int, int]] | None:
+    """The (start, end) of each body part between ``separator`` lines, or None if unusual.
+
+    A part ends where the next boundary line starts; the line end before it is cut
+    off by the caller. Requires a start and a close boundary, no empty part, and no
+    line of an enclosing multipart's boundary inside (the stdlib parser would end
+    the part there).
+    """
+    for outer in enclosing:
+        at = text.find(outer, start, end)
+        while at >= 0:
+            if at == start or text[at - 1] == "\n":
+                return None
+            at = text.find(outer, at + 1, end)
+    lines: list[tuple[int, int, bool]] = []  # boundary line start, its end, is close
+    at = text.find(separator, start, end)
+    while at >= 0:
+        if at == start or text[at - 1] == "\n":
+            line_end = text.find("\n", at, end)
+            line_end = end if line_end < 0 else line_end + 1
+            rest = text[at + len(separator) : line_end].rstrip("\r\n")
+            close = rest.startswith("--")
+            if (rest[2:] if close else rest).strip(" \t") == "":
+                lines.append((at, line_end, close))
+                if close:
+                    break
+        at = text.find(separator, at + 1, end)
+    if not lines or not lines[-1][2] or lines[0][2]:
+        return None
+    parts = []
+    for (_, part_start, _), (next_start, _, _) in zip(lines, lines[1:], strict=False):
+        if next_start <= part_start:
+            return None  # two boundary lines in a row
+        parts.append((part_start, next_start))
+    return parts
 
 
 def _body_after_headers(data: bytes) -> bytes:
@@ -122,8 +225,13 @@ def _body_after_headers(data: bytes) -> bytes:
     return data[at + length :]
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
-    """Parse one message. ``raw`` is kept untouched by the caller; this only reads it."""
+def parse_message(raw: bytes, *, all_headers: bool = True) -> ParsedMessage:
+    """Parse one message. ``raw`` is kept untouched by the caller; this only reads it.
+
+    ``all_headers=False`` leaves ``headers`` empty: the fields read from them (subject,
+    addresses, dates, ids, Received, List-*) are still filled. Decoding every header
+    is about a fifth of the parse, and storing a message needs none of the rest.
+    """
     if not looks_like_email(raw):
         raise NotAnEmail("no header block: the data does not start with an email header")
     body_bytes = strip_mbox_from_line(raw).lstrip(b"\r\n")
@@ -178,7 +286,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not text.strip() and html_body:
         text = html_to_text(html_body)
 
-    headers = [(name, _decode_any(value)) for name, value in raw_headers]
+    headers = [(name, _decode_any(value)) for name, value in raw_headers] if all_headers else []
     parsed = ParsedMessage(
         raw_size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),
