@@ -49,7 +49,7 @@ from tradeinbox.store.models import Message
 
 log = logging.getLogger(__name__)
 
-FETCH_BATCH = int(os.environ.get("TRADEINBOX_SYNC_BATCH", "400"))  # UIDs per FETCH of BODY[]
+FETCH_BATCH = int(os.environ.get("TRADEINBOX_SYNC_BATCH", "1000"))  # UIDs per FETCH of BODY[]
 FETCH_BYTES = 24 * 1024 * 1024  # and at most this many message bytes per FETCH
 PARALLEL_FROM = 600  # below this many new messages, parse in-process (no pool start-up)
 
