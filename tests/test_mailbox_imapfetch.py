@@ -92,3 +92,26 @@ def test_unusual_shapes_are_left_to_imapclient():
     assert _parse_simple([b"3 (FLAGS (\\Seen))"]) is None  # no UID: by sequence number
     assert _parse_simple([b"3 (UID 9 X-GM-LABELS (Work))"]) is None  # an item we do not know
     assert _parse_simple([(b"3 (UID 9 BODY[] {3}", b"abc"), b")"]) is None  # a literal
+
+
+def test_other_untagged_answers_mid_fetch_are_kept_for_imaplib(mailbox):
+    """New mail arrives while we fetch: the EXISTS Dovecot sends is stored, not lost."""
+    server, user = mailbox
+    with server.imap(user) as reader:
+        reader.select_folder("INBOX")
+        uids = sorted(reader.search("ALL"))
+        reader._imap.untagged_responses.pop("EXISTS", None)
+        deliver_many(server, user, [make_message("Late offer", "Arrived mid-fetch.\n")])
+        bodies = fetch_bodies(reader, uids)
+        assert sorted(bodies) == uids
+        assert reader._imap.untagged_responses.get("EXISTS") == [str(len(uids) + 1).encode()]
+        assert reader.noop()  # the connection is still in step
+
+
+def test_a_refused_bulk_fetch_raises_the_servers_words(mailbox):
+    server, user = mailbox
+    with server.imap(user) as client:
+        client.select_folder("INBOX", readonly=True)
+        with pytest.raises(client.Error, match="(?i)fetch"):
+            fetch_bodies(client, [0])  # UID 0 does not exist in any sequence set (RFC 3501 9)
+        assert client.noop()

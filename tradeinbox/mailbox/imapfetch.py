@@ -12,6 +12,7 @@ IMAPClient's parser, so this is a shortcut, never a second IMAP grammar to get w
 
 from __future__ import annotations
 
+import imaplib
 import re
 
 from imapclient import IMAPClient
@@ -50,6 +51,57 @@ def _run_fetch(client: IMAPClient, *args: str) -> list:
     client._checkok("fetch", typ, data)
     typ, data = imap._untagged_response(typ, data, "FETCH")
     return [] if data == [None] else data
+
+
+_LITERAL = re.compile(rb"\{(\d+)\}$")
+_FETCH_LINE = re.compile(rb"\* (\d+) FETCH (.*)", re.DOTALL)
+
+
+def _run_bulk_fetch(client: IMAPClient, *args: str) -> list:
+    """``_run_fetch`` for answers of thousands of messages, read with one loop here.
+
+    imaplib reads every response line through three regular expressions and a debug
+    log call, a tenth of a millisecond per message on the process that also stores.
+    This reads the same RFC 3501 7.4.2 FETCH responses (a line, and for each literal
+    ``{n}`` the n bytes and the line after them) into the same shapes imaplib returns;
+    other untagged responses (EXISTS, EXPUNGE, ...) are kept where imaplib keeps them.
+    """
+    imap = client._imap
+    tag = imap._command(*args)
+    readline, read = imap.readline, imap.read
+    fetched: list = []
+
+    def next_line() -> bytes:
+        line = readline()
+        if not line:
+            raise imap.abort("socket error: EOF")
+        if not line.endswith(b"\r\n"):
+            raise imap.abort(f"socket error: unterminated line: {line[:200]!r}")
+        return line[:-2]
+
+    while True:
+        line = next_line()
+        if line.startswith(tag + b" "):
+            typ, _, text = line[len(tag) + 1 :].partition(b" ")
+            imap.tagged_commands.pop(tag, None)
+            client._checkok("fetch", typ.decode("ascii", "replace"), [text])
+            return fetched
+        found = _FETCH_LINE.match(line)
+        if found is not None:
+            kind, target, dat = "FETCH", fetched, found.group(1) + b" " + found.group(2)
+        else:
+            other = imaplib.Untagged_status.match(line) or imaplib.Untagged_response.match(line)
+            if other is None:
+                raise imap.abort(f"unexpected response: {line[:200]!r}")
+            kind = other.group("type").decode("ascii", "replace")
+            dat = other.group("data") or b""
+            if other.re is imaplib.Untagged_status and other.group("data2"):
+                dat = dat + b" " + other.group("data2")
+            target = imap.untagged_responses.setdefault(kind, [])
+        while (literal := _LITERAL.search(dat)) is not None:
+            target.append((dat, read(int(literal.group(1)))))
+            dat = next_line()
+        target.append(dat)
 
 
 def _parse_simple(data: list) -> dict[int, dict] | None:
@@ -111,7 +163,7 @@ def fetch_bodies(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
 
     A UID missing from the answer was expunged meanwhile (the next sync notices).
     """
-    data = _run_fetch(client, "UID", "FETCH", uid_ranges(uids), "(BODY.PEEK[])")
+    data = _run_bulk_fetch(client, "UID", "FETCH", uid_ranges(uids), "(BODY.PEEK[])")
     bodies: dict[int, bytes] = {}
     for position, part in enumerate(data):
         if not isinstance(part, tuple):
