@@ -102,7 +102,16 @@ def time_tradeinbox(maildir: Path, data: Path) -> tuple[float, float, dict]:
     )
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tradeinbox", "import", str(maildir), "--json", "--progress", "never"],
+        [
+            sys.executable,
+            "-m",
+            "tradeinbox",
+            "import",
+            str(maildir),
+            "--json",
+            "--progress",
+            "never",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

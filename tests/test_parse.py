@@ -296,7 +296,9 @@ def test_many_nested_boundaries_do_not_make_parsing_slow():
         + b"filler line\r\n" * 20
         for i in range(depth)
     )
-    raw = mail("From: a@b.example\nSubject: nest\nContent-Type: multipart/mixed; boundary=b0", parts)
+    raw = mail(
+        "From: a@b.example\nSubject: nest\nContent-Type: multipart/mixed; boundary=b0", parts
+    )
     started = time.process_time()
     parsed = parse_message(raw)
     assert time.process_time() - started < 0.1
