@@ -83,10 +83,9 @@ def run_ours(chosen: list[Item], jobs: int) -> tuple[dict[str, str | None], floa
     for item in chosen:  # split mbox files once, before forking
         if "#" in item.path:
             read(item)
-    from tradeinbox.core.classifier import default_model
-    from tradeinbox.core.threats import brand_index, phrase_patterns
+    from tradeinbox.core.triage import warm_up
 
-    default_model(), brand_index(), phrase_patterns()  # load once, shared by fork
+    warm_up()  # load once, shared by fork (as ``tradeinbox analyze`` does)
     started = time.perf_counter()
     if jobs > 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:

@@ -193,3 +193,16 @@ def test_corpus_folder_has_no_crash() -> None:
     code, lines = run_cli(*map(str, files))
     assert code == 0 and len(lines) == 40
     assert all("error" not in r for r in lines)
+
+
+def test_warm_up_loads_what_workers_share() -> None:
+    """analyze loads model, phrase index and databases once before forking workers."""
+    from tradeinbox.core import origin, threats
+    from tradeinbox.core.classifier import default_model
+    from tradeinbox.core.triage import warm_up
+
+    for cached in (origin._geoip, origin._zones, threats._phrase_gates, default_model):
+        cached.cache_clear()
+    warm_up()
+    for cached in (origin._geoip, origin._zones, threats._phrase_gates, default_model):
+        assert cached.cache_info().currsize == 1, cached

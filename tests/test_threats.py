@@ -231,6 +231,33 @@ def test_link_text_mismatch_ip_and_forms() -> None:
     assert check_links(honest) == []
 
 
+def test_image_map_and_form_action_targets_are_links() -> None:
+    # A picture of a login page whose map area and form post go to a bare IP address.
+    html = (
+        '<img src="cid:login" usemap="#m"><map name="m">'
+        '<area shape="rect" coords="0,0,600,400" href="http://203.0.113.9/verify/"></map>'
+        "<form method=post action='https://collect.example.net/p.php'><input name=u></form>"
+    )
+    report = scan_links(html)
+    assert report.ip_links and report.ip_links[0].startswith("http://203.0.113.9")
+    assert "collect.example.net" in report.hosts and report.n_links == 2
+    assert "threat.link.ip" in rules(check_links(report))
+    # A relative form action and an area without href add nothing.
+    plain = scan_links('<form action="/search"><input name=q></form><area shape="rect">')
+    assert plain.n_links == 0 and not plain.ip_links
+
+
+def test_html_without_text_is_a_structure_token() -> None:
+    from tradeinbox.core.classifier import tokens
+
+    blank = make("", html='<a href="http://x.example/"><img src="cid:a"></a>')
+    _, structure = tokens(blank, scan_links(blank.html, blank.text))
+    assert "html_no_text" in structure
+    worded = make("Hello, the quotation for 200 valves is attached.", html="<p>Hello</p>")
+    _, structure = tokens(worded, scan_links(worded.html, worded.text))
+    assert "html_no_text" not in structure
+
+
 # ------------------------------------------------------------------ combination
 
 

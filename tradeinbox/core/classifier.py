@@ -5,11 +5,12 @@ trick", Weinberger et al. 2009): *threat* (phishing or spam vs. legitimate) and
 *phish* (phishing vs. spam). Features are content only, so the model does not
 learn quirks of the corpora it was trained on:
 
-* words and adjacent word pairs of the subject (prefixed) and the first part of
-  the body, lower-cased, digits folded to ``0`` (a year is "0000", a price
-  "000"), CJK text as character pairs;
-* body structure: numbers of links / link domains as buckets, "click here" anchors, link-text mismatch, IP links, shorteners, free
-  hosting, forms, attachment kinds, body length bucket;
+* words of the subject (prefixed) and of the first part of the body, lower-cased,
+  digits folded to ``0`` (a year is "0000", a price "000"), CJK text as character
+  pairs;
+* body structure: numbers of links / link domains as buckets, "click here" anchors,
+  link-text mismatch, IP links (image-map areas and form actions included),
+  shorteners, free hosting, forms, HTML without text, attachment kinds, body length;
 * the noisy-OR score of the explainable rules in :mod:`tradeinbox.core.threats`.
 
 No header names, dates, mailbox names or Received-line counts are features.
@@ -32,8 +33,10 @@ import math
 import re
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from operator import mul
 from pathlib import Path
 
 from tradeinbox.core.evidence import Evidence
@@ -79,10 +82,11 @@ def tokens(
     text_tokens: list[str] = []
     subject = _DIGIT.sub("0", msg.subject.lower())
     body = _DIGIT.sub("0", msg.text[:BODY_CHARS].lower())
+    # Words only: adjacent word pairs scored lower in cross-validation on the training
+    # half (they memorise phrasings of that mail) and cost half of the scoring time.
     for prefix, source in (("s:", subject), ("", body)):
         words = _WORD.findall(source)
-        text_tokens.extend(prefix + w for w in words)
-        text_tokens.extend(f"{prefix}{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+        text_tokens.extend([prefix + w for w in words] if prefix else words)
         for run in _CJK.findall(source):
             text_tokens.extend(prefix + run[i : i + 2] for i in range(max(1, len(run) - 1)))
     # Whether a body is HTML and how many images it has are *not* features: in the
@@ -98,6 +102,10 @@ def tokens(
         # HTML with no plain-text alternative: mail clients and mailing services send
         # both; phishing kits often send HTML alone (SpamAssassin's MIME_HTML_ONLY).
         structure.append("html_only")
+    if msg.html and len(msg.text.strip()) < 40:
+        # HTML whose text is (almost) nothing: a picture or hidden text carries the
+        # message, which spam and phishing do to slip past text filters.
+        structure.append("html_no_text")
     if links.click_here:
         structure.append("click_here")
     if links.mismatches:
@@ -135,15 +143,66 @@ _INDEX_CACHE: dict[str, int] = {}
 
 
 def _index(token: str, mask: int) -> int:
-    """Hashed feature index (CRC-32: stable across processes, unlike ``hash``)."""
+    """Hashed feature index (CRC-32: stable across processes, unlike ``hash``).
+
+    Index 0 is the rule score's: a token hashing there moves to 1.
+    """
     key = token if mask == _DEFAULT_MASK else f"{mask}\x00{token}"
     found = _INDEX_CACHE.get(key)
     if found is None:
-        found = zlib.crc32(token.encode("utf-8", "surrogatepass")) & mask
+        found = zlib.crc32(token.encode("utf-8", "surrogatepass")) & mask or 1
         if len(_INDEX_CACHE) > 500_000:  # bound the memory of a long-running worker
             _INDEX_CACHE.clear()
         _INDEX_CACHE[key] = found
     return found
+
+
+def _indexes(names: list[str], mask: int) -> list[int]:
+    """:func:`_index` of every name; known names are looked up in one C-level pass."""
+    if mask != _DEFAULT_MASK:
+        return [_index(name, mask) for name in names]
+    found = list(map(_INDEX_CACHE.get, names))
+    if None in found:
+        found = [i if i is not None else _index(n, mask) for i, n in zip(found, names, strict=True)]
+    return found
+
+
+def _vectorise(
+    msg: ParsedMessage,
+    links: LinkReport,
+    rule_score: float,
+    mask: int,
+    rules: Iterable[Evidence],
+) -> tuple[dict[int, float], list[int], list[str], list[int], list[str]]:
+    """(vector, text indexes, their tokens, structure indexes, their tokens)."""
+    text_tokens, structure = tokens(msg, links, rules)
+    unique = list(dict.fromkeys(text_tokens))  # first-seen order: the same names every run
+    marked = ["#" + token for token in structure]
+    text_index = _indexes(unique, mask)
+    structure_index = _indexes(marked, mask)
+    vector: dict[int, float] = {}
+    if text_index:
+        value = 1.0 / math.sqrt(len(text_index))
+        vector = dict.fromkeys(text_index, value)
+        if len(vector) < len(text_index):  # hash collisions add up
+            for index, count in Counter(text_index).items():
+                if count > 1:
+                    vector[index] = value * count
+    get = vector.get
+    for index in structure_index:
+        vector[index] = get(index, 0.0) + 1.0
+    vector[0] = 3.0 * rule_score
+    return vector, text_index, unique, structure_index, marked
+
+
+def _names(
+    text_index: list[int], unique: list[str], structure_index: list[int], marked: list[str]
+) -> dict[int, str]:
+    # index -> token, for explanations (a later token wins a hash collision).
+    names = dict(zip(text_index, unique, strict=True))
+    names.update(zip(structure_index, marked, strict=True))
+    names[0] = "#rules"
+    return names
 
 
 def features(
@@ -158,27 +217,8 @@ def features(
     Index 0 is reserved for the rule score; text tokens are binary and L2-normalised
     so long messages do not shout; structure tokens count 1 each.
     """
-    mask = (1 << dim_bits) - 1
-    text_tokens, structure = tokens(msg, links, rules)
-    unique = dict.fromkeys(text_tokens)  # first-seen order: the same names every run
-    marked = ["#" + token for token in structure]
-    cache = _INDEX_CACHE if mask == _DEFAULT_MASK else {}
-    text_index = [cache.get(t) or _index(t, mask) or 1 for t in unique]
-    structure_index = [cache.get(t) or _index(t, mask) or 1 for t in marked]
-    vector: dict[int, float] = {}
-    get = vector.get
-    if text_index:
-        value = 1.0 / math.sqrt(len(text_index))
-        for index in text_index:
-            vector[index] = get(index, 0.0) + value
-    for index in structure_index:
-        vector[index] = get(index, 0.0) + 1.0
-    vector[0] = 3.0 * rule_score
-    # index -> token, for explanations (a later token wins a hash collision).
-    names = dict(zip(text_index, unique, strict=True))
-    names.update(zip(structure_index, marked, strict=True))
-    names[0] = "#rules"
-    return vector, names
+    vector, *named = _vectorise(msg, links, rule_score, (1 << dim_bits) - 1, rules)
+    return vector, _names(*named)
 
 
 def _sigmoid(z: float) -> float:
@@ -205,13 +245,11 @@ class TriageModel:
         self.learned_rules = frozenset(meta.get("learned_rules", ()))
 
     def logits(self, vector: dict[int, float]) -> tuple[float, float]:
-        threat = self.threat_b + self.threat_shift
-        phish = self.phish_b
-        tw, pw = self.threat_w, self.phish_w
-        for index, value in vector.items():
-            threat += tw[index] * value
-            phish += pw[index] * value
-        return threat, phish
+        keys, values = vector.keys(), vector.values()
+        # Dot products with map/sum: the loop runs in C (about 3x faster than a for loop).
+        threat = sum(map(mul, map(self.threat_w.__getitem__, keys), values))
+        phish = sum(map(mul, map(self.phish_w.__getitem__, keys), values))
+        return threat + self.threat_b + self.threat_shift, phish + self.phish_b
 
     def score(
         self,
@@ -221,17 +259,19 @@ class TriageModel:
         rules: Iterable[Evidence] = (),
     ) -> tuple[float, float, list[Evidence]]:
         """(threat probability, phish-vs-spam probability, explanation evidence)."""
-        vector, names = features(msg, links, rule_score, self.dim_bits, rules)
+        mask = (1 << self.dim_bits) - 1
+        vector, *named = _vectorise(msg, links, rule_score, mask, rules)
         threat_z, phish_z = self.logits(vector)
         threat_p, phish_p = _sigmoid(threat_z), _sigmoid(phish_z)
         detail = f"text model: threat {threat_p:.2f}, phish-vs-spam {phish_p:.2f}"
         top: list[str] = []
         if threat_p >= 0.25:  # explain what pushed towards "threat"
             weights = self.threat_w
-            contributions = heapq.nlargest(
-                6, ((weights[i] * v, names[i]) for i, v in vector.items() if i)
-            )
-            top = [name for c, name in contributions if c > 0.05]
+            products = map(mul, map(weights.__getitem__, vector), vector.values())
+            strong = [(c, i) for i, c in zip(vector, products, strict=True) if i and c > 0.05]
+            names = _names(*named) if strong else {}
+            contributions = heapq.nlargest(6, ((c, names[i]) for c, i in strong))
+            top = [name for c, name in contributions]
         if top:
             detail += f"; strongest features: {', '.join(top)}"
         return threat_p, phish_p, [Evidence("model.threat", round(threat_p - 0.5, 3), detail)]

@@ -58,6 +58,7 @@ def fold(text: str) -> str:
 
 
 _WORD = re.compile(r"\w+")
+_WORD_HEAD = re.compile(r"(?<!\w)\w\w?")
 _IS_WORD = re.compile(r"\w")
 
 
@@ -92,9 +93,10 @@ class Prepared:
         if self._by2 is None:
             by2: dict[str, list[int]] = {}
             low = self.low or ""
-            for m in _WORD.finditer(self.text):
-                start = m.start()
-                key = low[start : min(start + 2, m.end())]
+            # _WORD_HEAD matches the first one or two characters of each \w+ run: the
+            # span is (word start, min(start + 2, word end)) without a min() per word.
+            for start, end in map(re.Match.span, _WORD_HEAD.finditer(self.text)):
+                key = low[start:end]
                 found = by2.get(key)
                 if found is None:
                     by2[key] = [start]

@@ -81,6 +81,13 @@ _INQUIRY_RULES = _anchored(INQUIRY)
 _NOT_INQUIRY_RULES = _anchored(NOT_INQUIRY)
 _SCAM_RULES = _anchored(SCAM)
 _MASS_SIGNALS = {"mass_greeting"}
+# The grading lexicon's big alternations, tried only where one of their words occurs.
+_PROFESSIONAL = Anchored(PROFESSIONAL)
+_QUANTITY = Anchored(QUANTITY)
+_SPEC = Anchored(SPEC)
+_PICTURE = Anchored(PICTURE)
+_DOCUMENT_MENTION = Anchored(DOCUMENT_MENTION)
+_TEMPLATE_LEFTOVER = Anchored(TEMPLATE_LEFTOVER)
 _DANGEROUS_EXT = re.compile(
     r"\.(?:html?|shtml|xhtml|svg|exe|scr|com|pif|bat|cmd|js|jse|vbs|vbe|wsf|hta|lnk|iso|img|"
     r"r\d\d|ace|jar|msi|ps1)$",
@@ -390,8 +397,9 @@ def grade_inquiry(
     ev: list[Evidence] = []
     f = _Features()
 
-    _scam_features(msg, text, threat, f, ev)
-    _specific_features(msg, text, f, ev)
+    prepared = Prepared(text)  # folded and indexed once for every rule below
+    _scam_features(msg, prepared, threat, f, ev)
+    _specific_features(msg, prepared, f, ev)
     _contact_features(msg, new_text, f, ev)
 
     if f.scam >= settings.scam_threshold:
@@ -442,7 +450,7 @@ def grade_inquiry(
 
 
 def _scam_features(
-    msg: ParsedMessage, text: str, threat: Any, f: _Features, ev: list[Evidence]
+    msg: ParsedMessage, text: Prepared, threat: Any, f: _Features, ev: list[Evidence]
 ) -> None:
     label = getattr(threat, "label", None) if threat is not None else None
     if label in ("phish", "spam"):
@@ -493,7 +501,7 @@ def _scam_features(
     if len(domains) >= 5:
         f.mass += 1.5
         ev.append(Evidence("grade.A.long_recipient_list", 1.5, f"{len(domains)} domains in To/Cc"))
-    leftover = _first_match(TEMPLATE_LEFTOVER, text)
+    leftover = _first_match(_TEMPLATE_LEFTOVER, text)
     if leftover:
         f.mass += 1.0
         ev.append(Evidence("grade.A.template_leftover", 1.0, f"unfilled placeholder {leftover!r}"))
@@ -512,7 +520,10 @@ def _scam_features(
         ev.append(Evidence("grade.A.fake_reply_chain", 1.0, "'RE:' inside the subject"))
 
 
-def _specific_features(msg: ParsedMessage, text: str, f: _Features, ev: list[Evidence]) -> None:
+def _specific_features(
+    msg: ParsedMessage, prepared: Prepared, f: _Features, ev: list[Evidence]
+) -> None:
+    text = prepared.text
     certs = {m.group(0).upper().replace(" ", "") for m in CERTIFICATIONS.finditer(text)}
     models = {
         m.group(0)
@@ -521,9 +532,9 @@ def _specific_features(msg: ParsedMessage, text: str, f: _Features, ev: list[Evi
         and m.group(0).upper().replace(" ", "") not in certs
         and not re.fullmatch(r"(?:RFQ|RFP|PO|PI|INV)[-\d]*", m.group(0))
     }
-    quantities = {m.group(0) for m in QUANTITY.finditer(text)}
-    specs = {m.group(0) for m in SPEC.finditer(text)}
-    picture = bool(PICTURE.search(text)) or any(
+    quantities = {m.group(0) for m in _QUANTITY.finditer(prepared)}
+    specs = {m.group(0) for m in _SPEC.finditer(prepared)}
+    picture = bool(_PICTURE.search(prepared)) or any(
         (a.sniffed_type or a.declared_type or "").startswith("image/")
         and a.disposition == "attachment"
         for a in msg.attachments
@@ -542,7 +553,7 @@ def _specific_features(msg: ParsedMessage, text: str, f: _Features, ev: list[Evi
     if picture:
         f.specific += 1.0
         ev.append(Evidence("grade.C.picture", 1.0, "product picture referenced or attached"))
-    document = _first_match(DOCUMENT_MENTION, text)
+    document = _first_match(_DOCUMENT_MENTION, prepared)
     if document:
         f.specific += 1.0
         ev.append(Evidence("grade.C.request_document", 1.0, f"request document: {document!r}"))
@@ -554,7 +565,7 @@ def _specific_features(msg: ParsedMessage, text: str, f: _Features, ev: list[Evi
                 "grade.D.certifications", min(2.0, len(certs) * 0.75), ", ".join(sorted(certs)[:6])
             )
         )
-    prof = {m.group(0).lower() for m in PROFESSIONAL.finditer(text)}
+    prof = {m.group(0).lower() for m in _PROFESSIONAL.finditer(prepared)}
     if prof:
         weight = min(1.5, len(prof) * 0.75)
         f.professional += weight

@@ -12,6 +12,7 @@ import html as htmllib
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from tradeinbox.core.origin import registered_domain
@@ -20,6 +21,12 @@ _ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.I | re.S)
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _FORM = re.compile(r"<form\b", re.I)
+# Other places a click or a submit goes: image-map areas (a picture of a login page
+# whose every pixel links to the kit) and form actions (where typed passwords go).
+_AREA_OR_ACTION = re.compile(
+    r"""<(?:area\b[^>]*?\bhref|form\b[^>]*?\baction)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+    re.I,
+)
 _PASSWORD = re.compile(r"""<input\b[^>]*type\s*=\s*["']?password""", re.I)
 _IMG = re.compile(r"<img\b", re.I)
 _TEXT_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]{3,}", re.I)
@@ -77,6 +84,7 @@ class LinkReport:
     click_here: int = 0
 
 
+@lru_cache(maxsize=8192)
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -156,6 +164,11 @@ def scan_links(html: str | None, text: str = "") -> LinkReport:
                 if shown_reg and target_reg and shown_reg != target_reg and not _is_ip(shown_host):
                     tracker = bool(_TRACKER_HOST.search(host) or _TRACKER_HOST.search(href))
                     report.mismatches.append((shown_host, host, tracker))
+        for target in _AREA_OR_ACTION.finditer(markup):
+            url = htmllib.unescape(next(g for g in target.groups() if g is not None)).strip()
+            found = _host_of(url)
+            if found:
+                _note_host(report, url, *found)
         report.forms = len(_FORM.findall(markup))
         report.password_form = bool(report.forms and _PASSWORD.search(markup))
         report.images = len(_IMG.findall(markup))

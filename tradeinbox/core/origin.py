@@ -139,6 +139,9 @@ class OriginResult:
         }
 
 
+# ipaddress parses with exceptions and is slow; the same servers' addresses recur in
+# mail after mail, so the answers are remembered (pure functions of the string).
+@lru_cache(maxsize=8192)
 def _is_public(ip: str) -> bool:
     try:
         address = ipaddress.ip_address(ip.split("%", 1)[0])
@@ -149,6 +152,7 @@ def _is_public(ip: str) -> bool:
     return address.is_global and not address.is_multicast
 
 
+@lru_cache(maxsize=8192)
 def _valid_ip(text: str) -> str | None:
     candidate = text.strip().strip("[]").removeprefix("IPv6:").removeprefix("ipv6:")
     try:
@@ -169,6 +173,9 @@ def _ips_in(text: str) -> list[str]:
             if ip and ":" in ip:
                 found.append(ip)
     return found
+
+
+_HELO = re.compile(r"(?i)\bhelo[= ]\S+")
 
 
 def parse_received(value: str, index: int = 0) -> Hop | None:
@@ -192,7 +199,7 @@ def parse_received(value: str, index: int = 0) -> Hop | None:
     ip: str | None = None
     for paren in _PAREN.finditer(rest):
         inner = paren.group(1) if paren.group(1) is not None else paren.group(2)
-        inner = re.sub(r"(?i)\bhelo[= ]\S+", " ", inner)  # the HELO is sender-chosen
+        inner = _HELO.sub(" ", inner)  # the HELO is sender-chosen
         ips = _ips_in(inner)
         if ips:
             ip = ips[-1]
@@ -398,29 +405,49 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> dict[int, frozenset[str]]:
+    """For 2- and 3-word country names: the words they start with."""
+    firsts: dict[int, set[str]] = {2: set(), 3: set()}
+    for key in _country_names()[0]:
+        words = key.split(" ")
+        if len(words) in firsts:
+            firsts[len(words)].add(words[0])
+    return {size: frozenset(words) for size, words in firsts.items()}
+
+
 def _names_in(text: str) -> list[tuple[str, str]]:
     """(name, country code) for each country name in ``text`` (1-3 word names)."""
     names, cjk = _country_names()
     found = []
     words = _WORD.findall(text.lower())
-    for size in (3, 2, 1):
+    firsts = _first_words()
+    for size in (3, 2):
+        # Only where a longer name can start: one set probe per word, no joining.
+        starts = firsts[size]
         for i in range(len(words) - size + 1):
-            key = " ".join(words[i : i + size])
-            if key in names:
-                found.append((key, names[key]))
+            if words[i] in starts:
+                key = " ".join(words[i : i + size])
+                if key in names:
+                    found.append((key, names[key]))
+    found.extend((word, names[word]) for word in words if word in names)
     if _CJK.search(text):
         found.extend((name, code) for name, code in cjk.items() if name in text)
     return found
 
 
+_QUOTE_START = re.compile(
+    r"(?i)^(-{2,}\s*original message|on .{5,80} wrote:|from:\s|发件人|寄件者)"
+)
+
+
 def _signature_block(text: str) -> str:
     """The last lines of the newest part of the body, where contact details live."""
     lines = []
+    match = _QUOTE_START.match  # compiled once: this runs on every line of the body
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped.startswith(">") or re.match(
-            r"(?i)^(-{2,}\s*original message|on .{5,80} wrote:|from:\s|发件人|寄件者)", stripped
-        ):
+        if stripped.startswith(">") or match(stripped):
             break
         lines.append(stripped)
     return "\n".join([ln for ln in lines if ln][-15:])

@@ -73,6 +73,19 @@ _STARTERS_RE = re.compile(
     re.IGNORECASE,
 )
 _DATEISH_RE = re.compile(r"\d|@")
+# Every attribution the three tests in _attribution_at accept ends with ":", "-" or the
+# last word of a verb ("... has written"), so a line that ends otherwise (and has no
+# "&", which unescaping could turn into one of those) cannot close one: the costly verb
+# searches are skipped for it. Only a cheap look at the end of the line.
+_VERB_TAILS = sorted({verb.rsplit(" ", 1)[-1] for verb in _WROTE_VERBS.split("|")}, key=len)
+_VERB_TAIL_RE = re.compile(rf"(?:{'|'.join(_VERB_TAILS)})$", re.IGNORECASE)
+_VERB_TAIL_CHARS = max(len(tail.replace("\\", "")) for tail in _VERB_TAILS)
+# ASCII characters that can end a tail under re's case-insensitive matching ("I" ends
+# "yazdı" for re): an ASCII line end outside this set needs no regex at all.
+_TAIL_END_RE = re.compile(
+    "|".join(re.escape(tail.replace("\\", "")[-1]) for tail in _VERB_TAILS), re.IGNORECASE
+)
+_TAIL_ENDS_ASCII = frozenset(c for c in map(chr, range(128)) if _TAIL_END_RE.fullmatch(c))
 _MAX_HEADER_LINES = 4
 _MAX_HEADER_CHARS = 400
 
@@ -144,10 +157,20 @@ def _is_quote_line(line: str) -> bool:
     return bool(_QUOTE_RE.match(line))
 
 
+def _could_close(piece: str) -> bool:
+    """Whether joined text ending with this stripped line can pass an attribution test."""
+    last = piece[-1:]
+    if last in (":", "\uff1a", "-") or "&" in piece:
+        return True
+    if last.isascii() and last not in _TAIL_ENDS_ASCII:
+        return False
+    return _VERB_TAIL_RE.search(piece, max(0, len(piece) - _VERB_TAIL_CHARS)) is not None
+
+
 def _attribution_at(lines: list[str], i: int, relaxed: bool = False) -> tuple[int, str] | None:
     """If an attribution ("On ... wrote:") starts at line ``i``, its line count and text."""
     first = lines[i].strip()
-    if not first or _is_quote_line(first):
+    if not first or first[0] == ">":  # stripped: the same test as _is_quote_line
         return None
     starts_paragraph = i == 0 or not lines[i - 1].strip()
     if not (starts_paragraph or _STARTERS_RE.match(first) or relaxed):
@@ -159,12 +182,12 @@ def _attribution_at(lines: list[str], i: int, relaxed: bool = False) -> tuple[in
         piece = lines[i + k].strip()
         # A blank line ends the attribution; a quoted line may only close a wrapped
         # address (Norwegian Gmail puts the final ">:" on its own line).
-        if not piece or (_is_quote_line(piece) and not re.fullmatch(r">\s*[:：]", piece)):
+        if not piece or (piece[0] == ">" and not re.fullmatch(r">\s*[:：]", piece)):
             break
         joined = html_lib.unescape(f"{joined} {piece}".strip() if k else piece)
         if len(joined) > _MAX_HEADER_CHARS:
             break
-        if not _DATEISH_RE.search(joined):
+        if not _could_close(piece) or not _DATEISH_RE.search(joined):
             continue
         if _VERB_END_RE.search(joined):
             return k + 1, joined
@@ -205,15 +228,24 @@ class _Marker:
     detail: str
 
 
-def _find_hard_marker(lines: list[str], start: int = 0) -> _Marker | None:
-    """The first attribution, separator or header block at or after ``start``."""
-    for i in range(start, len(lines)):
+def _find_hard_marker(lines: list[str], start: int = 0, end: int | None = None) -> _Marker | None:
+    """The first attribution, separator or header block at or after ``start``.
+
+    ``end``: only look for markers that begin before this line (the block itself may
+    run past it).
+    """
+    for i in range(start, len(lines) if end is None else min(end, len(lines))):
         line = lines[i]
-        if not line.strip() or _is_quote_line(line):
+        stripped = line.strip()  # str.strip and re's \s agree on what is white space
+        if not stripped or stripped[0] == ">":  # blank, or a quoted line (_QUOTE_RE)
             continue
-        if _SEPARATOR_RE.match(line) or _FORWARD_INTRO_RE.match(line):
-            return _Marker(i, "quote.separator", line.strip())
-        if _RULE_LINE_RE.match(line):
+        # Cheap gates, each implied by the regexes behind it: separators and rules start
+        # with one of "-_=*", forward intros and header labels need a colon.
+        colon = stripped[-1] in ":\uff1a"
+        ruled = stripped[0] in "-_=*"
+        if (ruled and _SEPARATOR_RE.match(line)) or (colon and _FORWARD_INTRO_RE.match(line)):
+            return _Marker(i, "quote.separator", stripped)
+        if ruled and _RULE_LINE_RE.match(line):
             nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j].strip()), None)
             if nxt is not None and _outlook_block_at(lines, nxt):
                 return _Marker(i, "quote.outlook_block", "underscore rule before a header block")
@@ -228,8 +260,8 @@ def _find_hard_marker(lines: list[str], start: int = 0) -> _Marker | None:
                     if later:
                         return _Marker(i + sub, "quote.attribution", later[1][:160])
             return _Marker(i, "quote.attribution", found[1][:160])
-        if _outlook_block_at(lines, i):
-            return _Marker(i, "quote.outlook_block", line.strip()[:160])
+        if (colon or ":" in stripped or "\uff1a" in stripped) and _outlook_block_at(lines, i):
+            return _Marker(i, "quote.outlook_block", stripped[:160])
     return None
 
 
@@ -263,7 +295,8 @@ def _last_reply_line(lines: list[str], start: int, bottom_ok: bool) -> tuple[int
             continue  # re-wrapped quote continuation
         if not seen_quote:
             return None  # unquoted text right after the header: it is the quoted body
-        marker = _find_hard_marker(lines[j : j + _MAX_HEADER_LINES + 2])
+        # Only a marker starting on this very line matters: look no further than it.
+        marker = _find_hard_marker(lines[j : j + _MAX_HEADER_LINES + 2], end=1)
         if marker is not None and marker.index == 0:
             break  # a deeper attribution or header block: history, not an answer
         pending = j
