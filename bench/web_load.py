@@ -10,8 +10,8 @@
    threads, visibility index), then replicates the stored rows in SQL with fresh
    Message-IDs and dedupe keys, shifted dates and per-copy addresses
    (``x+r7@domain``) until there are ``--messages`` messages: message rows, their
-   tsvector documents and their address index rows. Copies have no raw bytes (the
-   pages measured here never read them).
+   search rows (the original's words, the copy's date) and their address index rows.
+   Copies have no raw bytes (the pages measured here never read them).
 3. Builds a sales organisation: 5 teams of 1 manager and 9 salespeople, each with a
    mailbox account, every message placed in one of those mailboxes, at least
    ``--companies`` customer companies (people and addresses from the mail) of which
@@ -120,12 +120,15 @@ def replicate(target: int) -> dict:
                 f"FROM store_message WHERE id < %s {limit}",
                 [k * stride, k, k, k, k, 3 * k, stride],
             )
+            # The copy's search row takes the copy's (shifted) date; its words and
+            # sender words are the original's, like its subject and body.
             cur.execute(
-                "INSERT INTO store_message_search (message_id, document) "
-                "SELECT message_id + %s, document FROM store_message_search "
-                "WHERE message_id < %s AND message_id + %s IN "
-                "(SELECT id FROM store_message WHERE id >= %s AND id < %s)",
-                [k * stride, stride, k * stride, k * stride, (k + 1) * stride],
+                "INSERT INTO store_message_search (message_id, date, has_attachment, document, "
+                "sender_document) SELECT s.message_id + %s, m.date, s.has_attachment, "
+                "s.document, s.sender_document "
+                "FROM store_message_search s JOIN store_message m ON m.id = s.message_id + %s "
+                "WHERE s.message_id < %s AND m.id >= %s AND m.id < %s",
+                [k * stride, k * stride, stride, k * stride, (k + 1) * stride],
             )
             cur.execute(
                 "INSERT INTO users_messageaddress (message_id, address) "

@@ -10,7 +10,7 @@ the next inbox page; a search; a customer page; a pre-send check of a draft). Ev
 response must be 200 and the right page; anything else counts as an error.
 
 Prints one JSON object: per page the request count, p50/p95/p99 in milliseconds, and
-the errors (with the first few reasons).
+the errors (with the first few reasons); the slowest searches with their user and words.
 """
 
 from __future__ import annotations
@@ -40,15 +40,19 @@ class User(threading.Thread):
         self.http.cookies.set("sessionid", spec["session"], domain="127.0.0.1", path="/")
         self.cursor: str | None = None
 
-    def _record(self, page: str, started: float, problem: str | None) -> None:
+    def _record(self, page: str, started: float, problem: str | None, what: str = "") -> None:
         elapsed = (time.perf_counter() - started) * 1000
         with self.lock:
             if time.monotonic() >= self.plan["_measure_from"]:
                 self.results["latency"][page].append(elapsed)
+                if what:
+                    self.results["samples"][page].append((elapsed, self.spec["user"], what))
                 if problem:
                     self.results["errors"][page].append(problem)
 
-    def _get(self, page: str, path: str, params: dict | None = None, expect: str = "") -> str:
+    def _get(
+        self, page: str, path: str, params: dict | None = None, expect: str = "", what: str = ""
+    ) -> str:
         started = time.perf_counter()
         problem = None
         text = ""
@@ -61,7 +65,7 @@ class User(threading.Thread):
                 problem = f"{path}: page without {expect!r}"
         except requests.RequestException as exc:
             problem = f"{path}: {type(exc).__name__}"
-        self._record(page, started, problem)
+        self._record(page, started, problem, what)
         return text
 
     def inbox(self) -> None:
@@ -72,7 +76,7 @@ class User(threading.Thread):
 
     def search(self) -> None:
         term = self.random.choice(self.plan["terms"])
-        self._get("search", "/search", {"q": term}, expect="search")
+        self._get("search", "/search", {"q": term}, expect="search", what=term)
 
     def customer(self) -> None:
         company = self.random.choice(self.spec["companies"])
@@ -130,7 +134,11 @@ def main(plan_path: str) -> int:
     now = time.monotonic()
     plan["_measure_from"] = now + plan["warmup"]
     plan["_stop_at"] = now + plan["warmup"] + plan["duration"]
-    results = {"latency": defaultdict(list), "errors": defaultdict(list)}
+    results = {
+        "latency": defaultdict(list),
+        "errors": defaultdict(list),
+        "samples": defaultdict(list),
+    }
     lock = threading.Lock()
     users = [
         User(plan, spec, seed=index, results=results, lock=lock)
@@ -163,6 +171,11 @@ def main(plan_path: str) -> int:
                 "requests_per_s": round(total / plan["duration"], 1),
                 "errors": sum(p["errors"] for p in pages.values()),
                 "pages": pages,
+                # Which searches were slowest (user, words): where the time goes.
+                "search_slowest": [
+                    [round(ms), user, what]
+                    for ms, user, what in sorted(results["samples"]["search"], reverse=True)[:8]
+                ],
             }
         )
     )

@@ -102,16 +102,40 @@ class MessageSearch(models.Model):
     """The full-text document of a message on PostgreSQL (unused on SQLite).
 
     A model rather than raw DDL so Django knows the table: flushing and cascading
-    deletes treat it like any other.
+    deletes treat it like any other. ``date`` and ``has_attachment`` repeat the
+    message's, so that matches are filtered and ordered (and searched newest window
+    first) without reading ``store_message``; ``sender_document`` is the sender alone,
+    split into words the way SQLite's FTS5 splits them, with its own GIN index, so
+    ``from:`` needs no weight recheck of the whole document. All are written by
+    :func:`tradeinbox.store.search.index_rows`.
     """
 
     message = models.OneToOneField(
         Message, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
+    date = models.DateTimeField()
+    has_attachment = models.BooleanField(default=False)
     document = TextSearchVectorField()
+    sender_document = TextSearchVectorField()
 
     class Meta:
         db_table = "store_message_search"
+        # The sender words ride along in the date index (PostgreSQL; SQLite ignores
+        # INCLUDE): from: on a common sender walks it without reading table rows. The
+        # few messages with attachments have their own index, so has:attachment ANDs
+        # a small bitmap instead of reading every row with the words.
+        indexes = [
+            models.Index(
+                fields=["-date", "-message"],
+                include=["sender_document"],
+                name="search_newest_first",
+            ),
+            models.Index(
+                fields=["-date", "-message"],
+                condition=models.Q(has_attachment=True),
+                name="search_with_attachment",
+            ),
+        ]
 
 
 class Attachment(models.Model):

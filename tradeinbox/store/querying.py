@@ -3,7 +3,9 @@
 Both the web app and the ``tradeinbox search`` command call :func:`search_messages`,
 so a query finds the same messages wherever it is typed. The full-text part comes
 from :func:`tradeinbox.store.search.matching_ids_sql`; the structured operators
-(``has:attachment``, ``before:``, ``after:``) become ordinary column filters.
+(``has:attachment``, ``before:``, ``after:``) become ordinary column filters. On
+PostgreSQL a query with words is answered from the search rows alone, which carry
+the date and attachment flag (:mod:`tradeinbox.store.pgsearch`).
 
 The inbox list uses keyset pagination on ``(date, id)`` (the ``message_newest_first``
 index) rather than OFFSET, so page 2,000 of a 100k-message store costs the same as
@@ -19,18 +21,15 @@ from datetime import datetime
 from typing import Protocol
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from tradeinbox.core.search_query import SearchQuery, SearchSyntaxError, parse_query
 from tradeinbox.core.textindex import is_cjk
+from tradeinbox.store import pgsearch
 from tradeinbox.store.models import Message
-from tradeinbox.store.search import (
-    highlight_snippet,
-    matching_ids_sql,
-    per_row_match_sql,
-)
+from tradeinbox.store.search import highlight_snippet, matching_ids_sql
 
 __all__ = [
     "SearchHit",
@@ -111,6 +110,8 @@ class MailFilter(Protocol):
 
     def ids(self) -> list[int]: ...
 
+    def row_sql(self, id_expression: str) -> tuple[str, list]: ...
+
     @property
     def dense(self) -> bool: ...
 
@@ -136,8 +137,8 @@ def searched_queryset(query: SearchQuery, base: QuerySet | None = None) -> Query
 
 
 # Above this many full-text matches, walking the newest-first index and probing
-# the match set beats sorting every match by date (SQLite only; PostgreSQL's
-# planner makes that choice itself).
+# the match set beats sorting every match by date (SQLite only; PostgreSQL: see
+# tradeinbox.store.pgsearch).
 DENSE_MATCHES = 2000
 
 
@@ -177,80 +178,6 @@ def _is_dense(match_sql: str, match_params: list) -> bool:
         return cursor.fetchone()[0] >= DENSE_MATCHES
 
 
-# PostgreSQL: a word found in at least this many messages is "common": the newest
-# messages are checked one by one first (see _pg_window_ids).
-PG_COMMON_MATCHES = 200
-
-
-def _pg_common(match: tuple[str, list]) -> bool:
-    """Whether the words match at least :data:`PG_COMMON_MATCHES` messages: a count
-    that stops there (a few milliseconds: the GIN index, then that many rows). The
-    planner's own estimate is no help here: every word is searched as a prefix."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM ({match[0]} LIMIT {PG_COMMON_MATCHES}) AS m", list(match[1])
-        )
-        return cursor.fetchone()[0] >= PG_COMMON_MATCHES
-
-
-# PostgreSQL, common words: the newest this many of the user's messages are checked
-# one by one first; most searches for a common word end there.
-PG_WINDOW = 2000
-
-
-def _pg_window_ids(
-    query: SearchQuery, base: QuerySet | None, start: int, stop: int
-) -> list[int] | None:
-    """Hits ``[start:stop]`` among the user's newest :data:`PG_WINDOW` messages, each
-    checked on its own; None when the window holds too few (the caller then collects
-    every match, the plan for a word that is common overall but rare lately).
-
-    Collecting every message with a common word (a hash of 100,000 ids, read from the
-    wide tsvector table) costs about a second at 500,000 messages; checking the newest
-    few thousand one by one costs tens of milliseconds.
-    """
-    if stop > PG_WINDOW // 2:
-        return None  # deep pages: the window would not hold them
-    others = SearchQuery(
-        has_attachment=query.has_attachment, before=query.before, after=query.after
-    )
-    window = searched_queryset(others, base).values("id", "date")[:PG_WINDOW]
-    window_sql, window_params = window.query.sql_with_params()
-    match_sql, match_params = per_row_match_sql(query, "c.id")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id FROM ({window_sql}) AS c WHERE {match_sql} "
-            "ORDER BY c.date DESC, c.id DESC LIMIT %s",
-            [*window_params, *match_params, stop],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids[start:stop] if len(ids) >= stop else None
-
-
-def _pg_intersect_ids(
-    query: SearchQuery, match: tuple[str, list], scope: MailFilter, start: int, stop: int
-) -> list[int]:
-    """Hits among one user's mail: their ids and the words meet inside the search table
-    (PostgreSQL ANDs the GIN bitmap with a bitmap of the ids, so only the user's own
-    documents are read), then the hits are sorted by date. The cost follows the size
-    of the user's mail, not of the store."""
-    mine = scope.ids()
-    if not mine:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(f"{match[0]} AND message_id = ANY(%s)", [*match[1], mine])
-        hits = [row[0] for row in cursor.fetchall()]
-    if not hits:
-        return []
-    others = SearchQuery(
-        has_attachment=query.has_attachment, before=query.before, after=query.after
-    )
-    found = searched_queryset(others).filter(
-        RawSQL('"store_message".id = ANY(%s)', [hits], BooleanField())
-    )
-    return list(found.values_list("id", flat=True)[start:stop])
-
-
 def search_slice(
     query: SearchQuery, start: int, stop: int, scope: MailFilter | None = None
 ) -> list[Message]:
@@ -266,18 +193,9 @@ def search_slice(
     if sqlite_dense and _is_dense(*found):
         ids = _dense_ids_sqlite(query, found[0], found[1], start, stop)
     elif found is not None and connection.vendor == "postgresql":
-        # A small share of the store (a salesperson's mail): their ids meet the words
-        # inside the search table. A large share or everything: for a common word the
-        # newest messages are checked one by one (cheap when the word is recent);
-        # otherwise every match is collected and sorted.
-        base = scope.best(Message.objects.all()) if scope is not None else None
-        ids = None
-        if scope is not None and not scope.dense:
-            ids = _pg_intersect_ids(query, found, scope, start, stop)
-        elif _pg_common(found):
-            ids = _pg_window_ids(query, base, start, stop)
-        if ids is None:
-            ids = list(searched_queryset(query, base).values_list("id", flat=True)[start:stop])
+        # The search row carries the date: matches are found and ordered there
+        # (tradeinbox.store.pgsearch), without reading store_message.
+        ids = pgsearch.search_ids(query, start, stop, scope)
     else:
         base = scope.best(Message.objects.all()) if scope is not None else None
         ids = list(searched_queryset(query, base).values_list("id", flat=True)[start:stop])

@@ -3,7 +3,9 @@
 Both index the same tokens (:func:`tradeinbox.core.textindex.index_text`), so a
 query behaves the same on either database. Fields are FTS5 columns on SQLite and
 tsvector weights on PostgreSQL (A subject, B sender, C recipients, D body and
-attachment names).
+attachment names). PostgreSQL's row also carries the message's date and the sender
+as a tsvector of its own (see ``store.MessageSearch``): ``from:`` is matched there,
+and the search plans of :mod:`tradeinbox.store.pgsearch` order by that date.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from tradeinbox.core.search_query import SearchQuery
-from tradeinbox.core.textindex import index_text
+from tradeinbox.core.textindex import index_text, query_tokens
 
 FTS_TABLE = "store_message_fts"
 PG_TABLE = "store_message_search"
@@ -28,8 +30,10 @@ SQLITE_DDL = [
 ]
 PG_DDL = [
     # The table itself is the MessageSearch model; the GIN index is PostgreSQL-only.
+    # (Migration 0003 runs this list: later indexes go in their own migration.)
     f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_gin ON {PG_TABLE} USING gin(document)",
 ]
+PG_SENDER_GIN = f"{PG_TABLE}_sender_gin"
 _PG_WEIGHT = {"subject": "A", "sender": "B", "recipients": "C"}
 
 
@@ -54,6 +58,16 @@ class IndexRow:
         )
 
 
+def sender_words(sender: str) -> str:
+    """The sender split into words as FTS5's tokenizer splits it, for PostgreSQL.
+
+    PostgreSQL's parser keeps ``john.smith@buyer.com`` as one word, so ``from:buyer.com``
+    or ``from:john.smith@buyer.com`` (the phrase ``buyer com``, ``john smith buyer com``)
+    would never match; split first, it matches as it does on SQLite.
+    """
+    return " ".join(query_tokens(sender))
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -63,13 +77,23 @@ def index_rows(cursor, rows: Sequence[IndexRow]) -> None:
     if not rows:
         return
     if is_postgres():
+        # The date and attachment count are the stored message's (its row is written
+        # first, in the same transaction), and the sender words come from the indexed sender column
+        # (index_text is idempotent), so any row with columns() will do, such as the
+        # importer's precomputed ones.
         cursor.executemany(
-            f"INSERT INTO {PG_TABLE} (message_id, document) VALUES (%s, "
+            f"INSERT INTO {PG_TABLE} (message_id, date, has_attachment, document, "
+            "sender_document) SELECT m.id, m.date, m.attachment_count > 0, "
             "setweight(to_tsvector('simple', %s), 'A') || "
             "setweight(to_tsvector('simple', %s), 'B') || "
             "setweight(to_tsvector('simple', %s), 'C') || "
-            "setweight(to_tsvector('simple', %s || ' ' || %s), 'D'))",
-            [(row.message_pk, *row.columns()) for row in rows],
+            "setweight(to_tsvector('simple', %s || ' ' || %s), 'D'), "
+            "to_tsvector('simple', %s) FROM store_message m WHERE m.id = %s",
+            [
+                (*columns, sender_words(columns[1]), row.message_pk)
+                for row in rows
+                for columns in (row.columns(),)
+            ],
         )
     else:
         cursor.executemany(
@@ -112,23 +136,61 @@ def fts_expression(query: SearchQuery) -> str:
     return " AND ".join(parts)
 
 
+def _tsquery_phrase(tokens: list[str], weight: str = "") -> str:
+    """One phrase for to_tsquery: tokens adjacent (``<->``), the last a prefix."""
+    safe_tokens = [t for t in (re.sub(r"[^\w]", "", token) for token in tokens) if t]
+    words = []
+    for index, token in enumerate(safe_tokens):
+        label = ("*" if index == len(safe_tokens) - 1 else "") + weight
+        words.append(f"'{token}'" + (f":{label}" if label else ""))
+    return "(" + " <-> ".join(words) + ")" if words else ""
+
+
 def tsquery_expression(query: SearchQuery) -> str:
-    """The PostgreSQL to_tsquery text for the query's phrases.
+    """The PostgreSQL to_tsquery text for the query's phrases outside ``from:``.
 
     Tokens of a phrase are joined with ``<->`` (adjacent); the last is a prefix;
-    a field becomes a weight label ("'john':*B").
+    ``subject:`` and ``to:`` become a weight label ("'offer':*A"). ``from:`` phrases
+    are matched on ``sender_document`` instead (:func:`sender_tsquery_expression`).
     """
-    parts = []
-    for column, tokens in query.phrases:
-        weight = _PG_WEIGHT.get(column or "", "")
-        safe_tokens = [t for t in (re.sub(r"[^\w]", "", token) for token in tokens) if t]
-        words = []
-        for index, token in enumerate(safe_tokens):
-            label = ("*" if index == len(safe_tokens) - 1 else "") + weight
-            words.append(f"'{token}'" + (f":{label}" if label else ""))
-        if words:
-            parts.append("(" + " <-> ".join(words) + ")")
-    return " & ".join(parts)
+    parts = [
+        _tsquery_phrase(tokens, _PG_WEIGHT.get(column or "", ""))
+        for column, tokens in query.phrases
+        if column != "sender"
+    ]
+    return " & ".join(p for p in parts if p)
+
+
+def sender_tsquery_expression(query: SearchQuery) -> str:
+    """The to_tsquery text for the ``from:`` phrases, matched on ``sender_document``."""
+    parts = [_tsquery_phrase(tokens) for column, tokens in query.phrases if column == "sender"]
+    return " & ".join(p for p in parts if p)
+
+
+def pg_document_match(query: SearchQuery, alias: str) -> tuple[str, list[object]] | None:
+    """PostgreSQL: "row ``alias`` of the search table has the words" (all but ``from:``)."""
+    expression = tsquery_expression(query)
+    if not expression:
+        return None
+    return f"{alias}.document @@ to_tsquery('simple', %s)", [expression]
+
+
+def pg_sender_match(query: SearchQuery, alias: str) -> tuple[str, list[object]] | None:
+    """PostgreSQL: "row ``alias`` has the ``from:`` phrases in its sender"."""
+    expression = sender_tsquery_expression(query)
+    if not expression:
+        return None
+    return f"{alias}.sender_document @@ to_tsquery('simple', %s)", [expression]
+
+
+def pg_match_sql(query: SearchQuery, alias: str) -> tuple[str, list[object]] | None:
+    """Both of the above; None if the query has no words (or only punctuation)."""
+    parts = [
+        part for part in (pg_document_match(query, alias), pg_sender_match(query, alias)) if part
+    ]
+    if not parts:
+        return None
+    return " AND ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
 
 
 def matching_ids_sql(query: SearchQuery) -> tuple[str, list[object]] | None:
@@ -136,25 +198,11 @@ def matching_ids_sql(query: SearchQuery) -> tuple[str, list[object]] | None:
     if not query.phrases:
         return None
     if is_postgres():
-        return (
-            f"SELECT message_id FROM {PG_TABLE} WHERE document @@ to_tsquery('simple', %s)",
-            [tsquery_expression(query)],
-        )
+        match = pg_match_sql(query, "s")
+        if match is None:
+            return (f"SELECT message_id FROM {PG_TABLE} WHERE false", [])
+        return (f"SELECT s.message_id FROM {PG_TABLE} s WHERE {match[0]}", match[1])
     return (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts_expression(query)])
-
-
-def per_row_match_sql(query: SearchQuery, id_expression: str) -> tuple[str, list[object]]:
-    """PostgreSQL: "this message matches", checked for one message at a time.
-
-    ``OFFSET 0`` keeps the planner from turning it into a hash of every matching id
-    (built in full before the first row: the slow plan for a common word with
-    ``ORDER BY date LIMIT n``); the caller walks the newest-first index instead.
-    """
-    return (
-        f"EXISTS (SELECT 1 FROM {PG_TABLE} s WHERE s.message_id = {id_expression} "
-        "AND s.document @@ to_tsquery('simple', %s) OFFSET 0)",
-        [tsquery_expression(query)],
-    )
 
 
 def pg_message_total() -> int:

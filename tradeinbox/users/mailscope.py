@@ -56,15 +56,19 @@ class MailScope:
     def per_row(self, qs: QuerySet) -> QuerySet:
         if connection.vendor != "postgresql":
             return self._orm(qs)
-        table = qs.model._meta.db_table
-        sql = (
-            f'(EXISTS (SELECT 1 FROM mailbox_messagelocation l WHERE l.message_id = "{table}".id '
-            f"AND l.folder_id = ANY(%s) OFFSET 0) "
-            f"OR EXISTS (SELECT 1 FROM users_messageaddress a WHERE a.message_id = "
-            f'"{table}".id AND a.address IN ({_CUSTOMER_ADDRESSES}) OFFSET 0))'
-        )
-        params = [list(self.folders), list(self.owners)]
+        sql, params = self.row_sql(f'"{qs.model._meta.db_table}".id')
         return qs.filter(RawSQL(sql, params, output_field=BooleanField()))
+
+    def row_sql(self, id_expression: str) -> tuple[str, list]:
+        """PostgreSQL: "message ``id_expression`` is this user's mail", checked per row
+        (the search plans of ``store.pgsearch`` put it on search-table rows)."""
+        sql = (
+            "(EXISTS (SELECT 1 FROM mailbox_messagelocation l WHERE l.message_id = "
+            f"{id_expression} AND l.folder_id = ANY(%s) OFFSET 0) "
+            f"OR EXISTS (SELECT 1 FROM users_messageaddress a WHERE a.message_id = "
+            f"{id_expression} AND a.address IN ({_CUSTOMER_ADDRESSES}) OFFSET 0))"
+        )
+        return sql, [list(self.folders), list(self.owners)]
 
     def as_set(self, qs: QuerySet) -> QuerySet:
         # PostgreSQL hashes both sets once (they are small for a small share), then
@@ -73,15 +77,17 @@ class MailScope:
         return self._orm(qs)
 
     def ids(self) -> list[int]:
-        """Every id of this user's mail (use for a small share only)."""
+        """Every id of this user's mail, some perhaps twice (use for a small share only)."""
         if connection.vendor != "postgresql":
             from tradeinbox.store.models import Message
 
             return list(self._orm(Message.objects.all()).values_list("id", flat=True))
         with connection.cursor() as cur:
             cur.execute(
+                # UNION ALL: a message both in a mailbox and with a customer may come
+                # twice, which costs less than removing the duplicates.
                 "SELECT l.message_id FROM mailbox_messagelocation l WHERE l.folder_id = ANY(%s) "
-                "UNION SELECT a.message_id FROM users_messageaddress a "
+                "UNION ALL SELECT a.message_id FROM users_messageaddress a "
                 f"WHERE a.address IN ({_CUSTOMER_ADDRESSES})",
                 [list(self.folders), list(self.owners)],
             )
