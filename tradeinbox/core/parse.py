@@ -154,7 +154,7 @@ def _fast_part(
             # RFC 2046: the line end before a boundary belongs to the boundary.
             message._payload = body[:-2] if body.endswith("\r\n") else body[:-1]
         return message
-    if top and "\r" in text.replace("\r\n", ""):
+    if top and text.count("\r") != text.count("\r\n"):
         return None  # a bare CR ends a line for the stdlib parser
     boundary = message.get_boundary()
     if (

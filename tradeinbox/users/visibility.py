@@ -29,13 +29,6 @@ def addresses_of(from_email: str, recipients: dict | None) -> set[str]:
     return found or {""}
 
 
-def rows_for(message_id: int, from_email: str, recipients: dict | None) -> list[MessageAddress]:
-    return [
-        MessageAddress(message_id=message_id, address=a)
-        for a in sorted(addresses_of(from_email, recipients))
-    ]
-
-
 def index_messages(message_ids: Iterable[int]) -> int:
     """Index the addresses of ``message_ids`` (idempotent); returns rows offered."""
     from tradeinbox.store.models import Message
@@ -44,22 +37,23 @@ def index_messages(message_ids: Iterable[int]) -> int:
     offered = 0
     for start in range(0, len(ids), BATCH):
         part = ids[start : start + BATCH]
-        rows: list[MessageAddress] = []
-        for pk, sender, recipients in Message.objects.filter(pk__in=part).values_list(
-            "pk", "from_email", "recipients"
-        ):
-            rows += rows_for(pk, sender, recipients)
-        with transaction.atomic():
-            MessageAddress.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
-        offered += len(rows)
+        offered += index_parties(
+            {
+                pk: (sender, recipients)
+                for pk, sender, recipients in Message.objects.filter(pk__in=part).values_list(
+                    "pk", "from_email", "recipients"
+                )
+            }
+        )
     return offered
 
 
 def index_parties(parties: dict[int, tuple[str, dict | None]]) -> int:
     """Index messages from their ``{pk: (sender address, recipients)}``; returns rows offered.
 
-    The importer's fast path: one INSERT per row through the cursor, no model
-    instances (a sync stores tens of thousands of messages a minute).
+    The importer hands these over with each batch; :func:`index_messages` reads them
+    back. One INSERT per row through the cursor, no model instances (a sync stores
+    tens of thousands of messages a minute).
     """
     rows = [
         (pk, address)
