@@ -25,6 +25,7 @@ from tradeinbox import audit
 from tradeinbox.store.models import Message, Quarantine, Thread
 from tradeinbox.store.querying import SearchSyntaxError, inbox_page, search_page
 from tradeinbox.users import roles
+from tradeinbox.users.middleware import profile_of
 from tradeinbox.users.models import Profile
 from tradeinbox.users.ratelimit import LoginRateLimitMixin
 
@@ -34,24 +35,13 @@ MAX_QUERY_LENGTH = 500
 MAX_SEARCH_PAGE = 2000  # 100k results deep; beyond that, narrow the search
 
 
-def _profile(request: HttpRequest) -> Profile | None:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    cached = getattr(request, "_tradeinbox_profile", None)
-    if cached is None:
-        cached, _created = Profile.objects.get_or_create(user=user)
-        request._tradeinbox_profile = cached
-    return cached
-
-
 def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A page for signed-in users, with dates shown in the user's own time zone."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        profile = _profile(request)
+        profile = profile_of(request)
         try:
             timezone.activate(zoneinfo.ZoneInfo(profile.time_zone or "UTC"))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -207,7 +197,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Django's ``set_language`` (cookie), remembered in the profile when signed in."""
     response = django_set_language(request)
     code = request.POST.get("language", "")
-    profile = _profile(request)
+    profile = profile_of(request)
     if profile is not None and translation.check_for_language(code):
         before = {"language": profile.language}
         profile.language = code
