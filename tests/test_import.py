@@ -12,8 +12,8 @@ from tests.conftest import corpus
 from tradeinbox.core.blobstore import BlobStore
 from tradeinbox.core.sources import RawMessage
 from tradeinbox.store.importer import Importer
-from tradeinbox.store.models import Attachment, Message, Quarantine, Thread
-from tradeinbox.store.rawstore import raw_bytes
+from tradeinbox.store.models import Attachment, Message, MessageRaw, Quarantine, Thread
+from tradeinbox.store.rawstore import LZ4_FRAME_MAGIC, raw_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +115,30 @@ def test_raw_and_attachments_are_stored_byte_exact_and_deduplicated(tmp_path, se
     assert len({a.sha256 for a in attachments}) == 1
     assert blobs.get(attachments[0].sha256) == pdf
     assert message.attachment_count == 1
+
+
+def test_raw_rows_are_lz4_frames_and_older_zlib_rows_still_read(tmp_path):
+    import zlib
+
+    import lz4.frame
+
+    raw = eml("packed", "p1@x", body="Price list please. " * 200)
+    write(tmp_path, "1.eml", raw)
+    Importer().import_paths([tmp_path])
+    message = Message.objects.get(message_id="p1@x")
+    row = MessageRaw.objects.get(message=message)
+    assert bytes(row.data)[:4] == LZ4_FRAME_MAGIC
+    assert len(row.data) < len(raw) / 2
+    assert raw_bytes(message) == raw
+    # A row written before the switch (zlib, level 1) reads back the same.
+    MessageRaw.objects.filter(message=message).update(data=zlib.compress(raw, 1))
+    assert raw_bytes(message) == raw
+    # A damaged frame is an error, never silently different bytes.
+    damaged = bytearray(lz4.frame.compress(raw, content_checksum=True))
+    damaged[-6] ^= 0xFF
+    MessageRaw.objects.filter(message=message).update(data=bytes(damaged))
+    with pytest.raises(RuntimeError):
+        raw_bytes(message)
 
 
 def test_threading_by_references_out_of_order_and_merge(tmp_path):

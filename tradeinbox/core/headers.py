@@ -25,6 +25,8 @@ _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
 def unfold(value: str) -> str:
     """RFC 5322 section 2.2.3: remove the CRLF of folded header lines."""
+    if "\n" not in value:  # most values are one line: skip the regex
+        return value.rstrip("\r")
     return _FOLD.sub("", value).rstrip("\r\n")
 
 

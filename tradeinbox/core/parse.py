@@ -375,11 +375,10 @@ def _collect_parts(
     attachments: list[Attachment],
     defects: list[str],
 ) -> None:
-    for part in _leaf_parts(message, defects):
-        content_type = part.get_content_type()
+    for part, content_type in _leaf_parts(message, defects):
         disposition = str(part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
         filename = _filename(part)
-        if part.get_content_maintype() == "message" and part.is_multipart():
+        if content_type.startswith("message/") and part.is_multipart():
             attachments.append(_attachment_from_embedded(part, content_type, filename))
             continue
         is_body_text = (
@@ -400,28 +399,31 @@ def _collect_parts(
 MAX_PARTS = 2000
 
 
-def _leaf_parts(message: Message, defects: list[str]) -> list[Message]:
-    """Leaf parts in document order, without descending into ``message/*`` parts.
+def _leaf_parts(message: Message, defects: list[str]) -> list[tuple[Message, str]]:
+    """Leaf parts and their content types in document order, without descending into
+    ``message/*`` parts (each ``get_content_type()`` scans and parses the headers).
 
     An attached message (a forwarded mail, the original inside a bounce) is one
     attachment, not more body text. Iterative, so hostile nesting cannot exhaust
     the stack; bounded, so a million empty parts cannot exhaust memory.
     """
-    leaves: list[Message] = []
+    leaves: list[tuple[Message, str]] = []
     stack = [message]
     while stack:
         part = stack.pop()
+        content_type = part.get_content_type()
         # Only a multipart payload is read here: get_payload() on a text part decodes
         # it with the declared charset, which raises for a NUL or RFC 2231 charset.
-        payload = part.get_payload() if part.is_multipart() else None
-        if part.get_content_maintype() == "message" and part is not message:
-            leaves.append(part)
-        elif part.is_multipart() and isinstance(payload, list):
+        multipart = part.is_multipart()
+        payload = part.get_payload() if multipart else None
+        if content_type.startswith("message/") and part is not message:
+            leaves.append((part, content_type))
+        elif multipart and isinstance(payload, list):
             if part is not message:
                 defects.extend(type(d).__name__ for d in part.defects)
             stack.extend(reversed(payload))
         else:
-            leaves.append(part)
+            leaves.append((part, content_type))
         if len(leaves) >= MAX_PARTS:
             defects.append(f"more than {MAX_PARTS} MIME parts; the rest were not read")
             break

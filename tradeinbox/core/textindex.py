@@ -27,8 +27,8 @@ def _bigrams(match: re.Match[str]) -> str:
 
 def index_text(text: str) -> str:
     """The text as it is handed to the full-text index."""
-    if not text:
-        return ""
+    if not text or text.isascii():  # isascii is a flag check; the regex walks the text
+        return text or ""
     return _CJK_RUN.sub(_bigrams, text)
 
 

@@ -230,7 +230,12 @@ def _pool_initializer() -> None:
     # sets a flag; the pool must stay killable by terminate(). Ctrl+C goes to the parent.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The storing process is the one that cannot run in parallel: when cores are
+    # short, it goes first and the parsers use what is left (they work ahead anyway).
+    os.nice(POOL_NICENESS)
 
+
+POOL_NICENESS = 5
 
 # Raw bytes per batch at most (a batch also ends at ``batch_size`` messages).
 WINDOW_BYTES = 48 * 1024 * 1024

@@ -39,7 +39,9 @@ class Message(models.Model):
     from_name = models.CharField(max_length=255, blank=True)
     from_email = models.CharField(max_length=320, blank=True, db_index=True)
     recipients = models.JSONField(default=dict)  # {"to": [[name, email]], "cc": [...]}
-    date = models.DateTimeField(db_index=True)  # Date header, else time of import
+    # Date header, else time of import. No index of its own: message_newest_first
+    # (date, id) serves every date filter and sort, in either direction.
+    date = models.DateTimeField()
     date_header_valid = models.BooleanField(default=True)
     utc_offset_minutes = models.SmallIntegerField(null=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
@@ -75,7 +77,7 @@ class Message(models.Model):
 
 
 class MessageRaw(models.Model):
-    """The raw bytes of a message up to ``INLINE_LIMIT``, zlib-compressed.
+    """The raw bytes of a message up to ``INLINE_LIMIT``, compressed (``rawstore.pack``).
 
     A file per message costs more than parsing it; small messages (nearly all
     of them) therefore live in the database, in their own table so that message

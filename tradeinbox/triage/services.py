@@ -10,7 +10,6 @@ the users' corrections). :func:`backfill` grades mail stored before this app exi
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ from tradeinbox.core.message import ParsedMessage
 from tradeinbox.core.parse import parse_message
 from tradeinbox.core.triage import TriageOptions, triage_message
 from tradeinbox.store.models import Message, MessageRaw
-from tradeinbox.store.rawstore import blob_store
+from tradeinbox.store.rawstore import blob_store, unpack
 from tradeinbox.triage.models import TriageResult
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ def raw_messages(messages: list[Message]) -> dict[int, bytes]:
     out: dict[int, bytes] = {}
     rows = MessageRaw.objects.filter(message_id__in=[m.pk for m in messages])
     for pk, data in rows.values_list("message_id", "data"):
-        out[pk] = zlib.decompress(bytes(data))
+        out[pk] = unpack(data)
     store = None
     for msg in messages:
         if msg.pk in out:
