@@ -11,6 +11,7 @@ from tradeinbox.core.access import (
     Actor,
     Resource,
     decide,
+    message_addresses,
     scope_of,
 )
 
@@ -82,3 +83,19 @@ def test_bad_input_is_refused_clearly():
         decide(SALES, "fly", OWN)
     with pytest.raises(ValueError, match="needs a resource"):
         decide(SALES, "view")
+
+
+def test_message_addresses_are_every_party_once_lower_cased_and_sorted():
+    recipients = {
+        "to": [["Sales", "Sales@Brightway.example "], ["", "not-an-address"]],
+        "cc": [["John", "john@buyer.example"], ["Again", "sales@brightway.example"]],
+        "bcc": [["", "boss@brightway.example"]],
+        "reply_to": [["", "elsewhere@reply.example"]],  # a reply address is not a party
+    }
+    assert message_addresses("JOHN@buyer.example", recipients) == (
+        "boss@brightway.example",
+        "john@buyer.example",
+        "sales@brightway.example",
+    )
+    assert message_addresses("", None) == ("",)
+    assert message_addresses("", {"to": [["only a name"]]}) == ("",)

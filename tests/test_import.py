@@ -225,3 +225,25 @@ def test_every_corpus_message_is_stored_or_quarantined_and_reimport_adds_nothing
     assert again.imported == 0
     assert again.seen == summary.seen
     assert Message.objects.count() == summary.imported
+
+
+def test_import_collects_garbage_less_often_and_restores_the_threshold(tmp_path):
+    import gc
+
+    from tradeinbox.store import importer
+
+    seen = []
+    before = gc.get_threshold()
+    write(tmp_path, "1.eml", eml("gc", "gc1@x"))
+
+    class Watching(Importer):
+        def flush(self):
+            seen.append(gc.get_threshold()[0])
+            super().flush()
+
+    Watching().import_paths([tmp_path])
+    assert seen and min(seen) >= 50_000 > before[0]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), importer.fewer_collections():
+        raise RuntimeError("an import that fails")
+    assert gc.get_threshold() == before

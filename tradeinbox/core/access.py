@@ -167,3 +167,19 @@ def owners_visible(actor: Actor, owners: Iterable[int | None]) -> bool:
     """True when any of ``owners`` is within the scope; None stands for "nobody" (pool)."""
     scope = scope_of(actor)
     return scope.everything or any(o is None or o in scope.owners for o in owners)
+
+
+def message_addresses(from_email: str, recipients: dict | None) -> tuple[str, ...]:
+    """The addresses that decide who sees a message: its sender and every To/Cc/Bcc,
+    lower-cased, sorted, each once; ``("",)`` when it has none.
+
+    ``recipients`` is the stored form, ``{"to": [[name, email], ...], "cc": ...}``.
+    A salesperson sees a message when one of these belongs to their customer.
+    """
+    found = {from_email.strip().lower()} if from_email and "@" in from_email else set()
+    for key in ("to", "cc", "bcc"):
+        for pair in (recipients or {}).get(key, []) or []:
+            email = pair[1] if isinstance(pair, (list, tuple)) and len(pair) > 1 else ""
+            if email and "@" in email:
+                found.add(email.strip().lower()[:320])
+    return tuple(sorted(found)) if found else ("",)

@@ -9,13 +9,15 @@ A crash inside a batch rolls that batch back; its blobs are harmless orphans.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
 import os
 import signal
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 
+from tradeinbox.core.access import message_addresses
 from tradeinbox.core.blobstore import BlobStore
 from tradeinbox.core.dedupe import dedupe_key
 from tradeinbox.core.message import Address, ParsedMessage
@@ -100,7 +103,9 @@ class _Prepared:
     columns: tuple  # _MESSAGE_COLUMNS, in order
     index: tuple[str, ...]  # the full-text columns (search.IndexRow.columns())
     date: datetime  # the stored date (Date header, else the time of parsing)
-    parties: tuple[str, dict]  # (sender address, recipients) for messages_stored
+    # For messages_stored: who may see the message is decided by these. A tuple of
+    # strings, not the recipients dict: the storing process unpickles it cheaply.
+    addresses: tuple[str, ...]
     thread: ThreadFacts
     attachments: list[tuple]  # store_attachment values after message_id and position
 
@@ -190,7 +195,7 @@ def _prepare_row(parsed: ParsedMessage, key: str) -> _Prepared:
         columns,
         index,
         date,
-        (sender.email, recipients),
+        message_addresses(sender.email, recipients),
         ThreadFacts.of(parsed),
         attachments,
     )
@@ -236,6 +241,26 @@ def _pool_initializer() -> None:
 
 
 POOL_NICENESS = 5
+
+
+@contextmanager
+def fewer_collections(young: int = 50_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while importing.
+
+    An import allocates millions of short-lived objects (every unpickled row, every
+    parsed header) and next to none of them form cycles, yet with the default
+    threshold of 700 allocations CPython collects over a thousand times per 20,000
+    messages, each pass also walking the long-lived heap: a second of the storing
+    process's CPU. Collected 70 times less often, the same garbage goes away at a
+    quarter of the cost. The pool processes forked inside inherit the setting.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(young, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
 
 # Raw bytes per batch at most (a batch also ends at ``batch_size`` messages).
 WINDOW_BYTES = 48 * 1024 * 1024
@@ -294,12 +319,13 @@ class Importer:
         stores (start-up costs ~0.1 s: worth it from a few hundred messages). ``items``
         may be a generator that does I/O (an IMAP fetch): it is consumed in this thread.
         """
-        if processes < 2:
-            for item in items:
-                self.add(item)
-        else:
-            self._import_parallel(items, processes)
-        self.flush()
+        with fewer_collections():
+            if processes < 2:
+                for item in items:
+                    self.add(item)
+            else:
+                self._import_parallel(items, processes)
+            self.flush()
         return self.summary
 
     def _raw_items(self, paths: Iterable[Path | str]):
@@ -509,8 +535,8 @@ class Importer:
             messages_stored.send(
                 sender=Importer,
                 message_ids=message_ids,
-                parties={
-                    pk: item.prepared.parties for pk, item in zip(message_ids, fresh, strict=True)
+                addresses={
+                    pk: item.prepared.addresses for pk, item in zip(message_ids, fresh, strict=True)
                 },
             )
             crash_point("store.batch.before_commit")

@@ -11,15 +11,15 @@ class UsersConfig(AppConfig):
         messages_stored.connect(_index_addresses, dispatch_uid="users.index_message_addresses")
 
 
-def _index_addresses(sender, message_ids, parties=None, **kwargs) -> None:
+def _index_addresses(sender, message_ids, addresses=None, **kwargs) -> None:
     """Who may see the new messages is decided by their addresses: index them now.
 
-    The importer hands over each message's sender and recipients (``parties``), so
-    the rows are written without reading the messages back.
+    The importer hands over each message's addresses (``addresses``), so the rows
+    are written without reading the messages back.
     """
-    from tradeinbox.users.visibility import index_messages, index_parties
+    from tradeinbox.users.visibility import index_addresses, index_messages
 
-    if parties:
-        index_parties(parties)
+    if addresses:
+        index_addresses(addresses)
     elif message_ids:
         index_messages(message_ids)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
+from tradeinbox.core.access import message_addresses
 from tradeinbox.users.models import MessageAddress
 
 BATCH = 2000
@@ -20,13 +21,7 @@ BATCH = 2000
 
 def addresses_of(from_email: str, recipients: dict | None) -> set[str]:
     """Lower-cased addresses of the sender and every To/Cc/Bcc; {""} when none."""
-    found = {from_email.strip().lower()} if from_email and "@" in from_email else set()
-    for key in ("to", "cc", "bcc"):
-        for pair in (recipients or {}).get(key, []) or []:
-            email = pair[1] if isinstance(pair, (list, tuple)) and len(pair) > 1 else ""
-            if email and "@" in email:
-                found.add(email.strip().lower()[:320])
-    return found or {""}
+    return set(message_addresses(from_email, recipients))
 
 
 def index_messages(message_ids: Iterable[int]) -> int:
@@ -49,17 +44,20 @@ def index_messages(message_ids: Iterable[int]) -> int:
 
 
 def index_parties(parties: dict[int, tuple[str, dict | None]]) -> int:
-    """Index messages from their ``{pk: (sender address, recipients)}``; returns rows offered.
+    """Index messages from their ``{pk: (sender address, recipients)}``; returns rows offered."""
+    return index_addresses(
+        {pk: message_addresses(sender, recipients) for pk, (sender, recipients) in parties.items()}
+    )
 
-    The importer hands these over with each batch; :func:`index_messages` reads them
-    back. One INSERT per row through the cursor, no model instances (a sync stores
-    tens of thousands of messages a minute).
+
+def index_addresses(addresses: dict[int, Iterable[str]]) -> int:
+    """Index messages from their ``{pk: addresses}`` (:func:`message_addresses`).
+
+    The importer computes the addresses where it parses and hands them over with each
+    batch; :func:`index_messages` reads them back. One INSERT per row through the
+    cursor, no model instances (a sync stores tens of thousands of messages a minute).
     """
-    rows = [
-        (pk, address)
-        for pk, (from_email, recipients) in parties.items()
-        for address in sorted(addresses_of(from_email, recipients))
-    ]
+    rows = [(pk, address) for pk, found in addresses.items() for address in found]
     table = MessageAddress._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
