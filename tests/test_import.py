@@ -247,3 +247,39 @@ def test_import_collects_garbage_less_often_and_restores_the_threshold(tmp_path)
     with pytest.raises(RuntimeError), importer.fewer_collections():
         raise RuntimeError("an import that fails")
     assert gc.get_threshold() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_checkpoints_take_over_from_the_importing_connection(tmp_path):
+    import sqlite3
+    import time
+
+    from tradeinbox.store.walcheckpoint import BackgroundCheckpoints
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite WAL only")
+
+    def autocheckpoint() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cursor.fetchone()[0]
+
+    before = autocheckpoint()
+    with BackgroundCheckpoints(interval=0.05) as checkpoints:
+        assert autocheckpoint() == 0  # the importing connection no longer stops for them
+        assert checkpoints._thread is not None and checkpoints._thread.is_alive()
+        with BackgroundCheckpoints() as inner:  # each import enters one: nesting is a no-op
+            assert inner._thread is None
+        assert autocheckpoint() == 0
+        for number in range(3):
+            write(tmp_path / str(number), "m.eml", eml(f"wal {number}", f"wal{number}@x"))
+            Importer().import_paths([tmp_path / str(number)])
+        time.sleep(0.3)
+        # Another connection finds nothing left to copy: the thread checkpointed.
+        other = sqlite3.connect(connection.settings_dict["NAME"])
+        busy, frames, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        other.close()
+        assert busy == 0 and frames == copied
+    assert not checkpoints._thread.is_alive()
+    assert autocheckpoint() == before
+    assert Message.objects.filter(message_id__startswith="wal").count() == 3

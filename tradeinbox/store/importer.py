@@ -39,6 +39,7 @@ from tradeinbox.store.models import Message
 from tradeinbox.store.rawstore import pack
 from tradeinbox.store.signals import messages_stored
 from tradeinbox.store.threads import ThreadAssigner, ThreadFacts
+from tradeinbox.store.walcheckpoint import BackgroundCheckpoints
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +320,7 @@ class Importer:
         stores (start-up costs ~0.1 s: worth it from a few hundred messages). ``items``
         may be a generator that does I/O (an IMAP fetch): it is consumed in this thread.
         """
-        with fewer_collections():
+        with fewer_collections(), BackgroundCheckpoints():
             if processes < 2:
                 for item in items:
                     self.add(item)
