@@ -103,13 +103,15 @@ def _head_and_body(text: str, start: int, end: int) -> tuple[str, int] | None:
         return "", start + 1
     if text.startswith("\r\n", start):
         return "", start + 2
-    ends = [
-        (at, len(sep)) for sep in ("\r\n\r\n", "\n\n") if 0 <= (at := text.find(sep, start, end))
-    ]
-    if not ends:
-        return None
-    at, length = min(ends)
-    return text[start:at], at + length
+    # Whichever blank line comes first; a CRLF message has no "\n\n", so that search
+    # stops where the CRLF one was found instead of running to the end of the part.
+    crlf = text.find("\r\n\r\n", start, end)
+    lf = text.find("\n\n", start, crlf + 1 if crlf >= 0 else end)
+    if lf >= 0:
+        return text[start:lf], lf + 2
+    if crlf >= 0:
+        return text[start:crlf], crlf + 4
+    return None
 
 
 def _split_single_part(data: bytes) -> Message | None:

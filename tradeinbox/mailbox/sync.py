@@ -100,9 +100,14 @@ class SyncReport:
 
 def imap_url(account: Account, folder: Folder, uid: int) -> str:
     """RFC 5092 IMAP URL of one message, kept as the stored message's source."""
+    return f"{imap_url_prefix(account, folder)}{uid}"
+
+
+def imap_url_prefix(account: Account, folder: Folder) -> str:
+    """:func:`imap_url` without the UID (the same for every message of a folder)."""
     user = quote(account.username, safe="")
     name = quote(folder.name, safe="/")
-    return f"imap://{user}@{account.imap_host}/{name};UIDVALIDITY={folder.uidvalidity}/;UID={uid}"
+    return f"imap://{user}@{account.imap_host}/{name};UIDVALIDITY={folder.uidvalidity}/;UID="
 
 
 def _flag_names(flags: Iterable[bytes]) -> list[str]:
@@ -197,13 +202,19 @@ class AccountSync:
         self.capabilities: set[str] = set()
         self.orphans: set[int] = set()
         self._last_lease = 0.0
+        self._url_prefixes: dict[tuple, str] = {}
         # Troubleshooting (and tests): behave as if the server lacked these extensions.
         self.ignore_extensions = {e.upper() for e in ignore_extensions}
 
     # -- hooks used by the importer ----------------------------------------------------
 
     def source_of(self, folder: Folder, uid: int) -> str:
-        return imap_url(self.account, folder, uid)
+        # Called twice per fetched message: quote the folder's part once.
+        key = (folder.pk, folder.name, folder.uidvalidity)
+        prefix = self._url_prefixes.get(key)
+        if prefix is None:
+            prefix = self._url_prefixes[key] = imap_url_prefix(self.account, folder)
+        return f"{prefix}{uid}"
 
     def renew_lease(self) -> None:
         if self.lease and time.monotonic() - self._last_lease > 30:

@@ -345,31 +345,40 @@ class Importer:
         window_size = self.batch_size
         blob_dir = str(self.blobs.root)
         context = multiprocessing.get_context("fork")
-        with context.Pool(processes, initializer=_pool_initializer) as pool:
-            in_flight: deque[tuple[list[RawMessage], object]] = deque()
-            window: list[RawMessage] = []
-            window_bytes = 0
+        # Objects that exist at the fork are shared copy-on-write with the pool; a
+        # collection touching them would copy their pages. Frozen, collections skip
+        # them until the pool is gone (unless the process froze its objects itself).
+        frozen_before = gc.get_freeze_count()
+        gc.freeze()
+        try:
+            with context.Pool(processes, initializer=_pool_initializer) as pool:
+                in_flight: deque[tuple[list[RawMessage], object]] = deque()
+                window: list[RawMessage] = []
+                window_bytes = 0
 
-            def submit(batch: list[RawMessage]) -> None:
-                tasks = [(item.data, self.max_bytes, blob_dir) for item in batch]
-                in_flight.append((batch, pool.map_async(_prepare_in_pool, tasks, chunksize=16)))
+                def submit(batch: list[RawMessage]) -> None:
+                    tasks = [(item.data, self.max_bytes, blob_dir) for item in batch]
+                    in_flight.append((batch, pool.map_async(_prepare_in_pool, tasks, chunksize=16)))
 
-            for item in items:
-                window.append(item)
-                window_bytes += len(item.data)
-                # A window also ends at WINDOW_BYTES: 400 mails with 20 MB catalogues
-                # attached must not all sit in memory at once (times ahead+1).
-                if len(window) >= window_size or window_bytes >= WINDOW_BYTES:
+                for item in items:
+                    window.append(item)
+                    window_bytes += len(item.data)
+                    # A window also ends at WINDOW_BYTES: 400 mails with 20 MB catalogues
+                    # attached must not all sit in memory at once (times ahead+1).
+                    if len(window) >= window_size or window_bytes >= WINDOW_BYTES:
+                        submit(window)
+                        window, window_bytes = [], 0
+                        if len(in_flight) > ahead:
+                            self._consume(*in_flight.popleft())
+                if window:
                     submit(window)
-                    window, window_bytes = [], 0
-                    if len(in_flight) > ahead:
-                        self._consume(*in_flight.popleft())
-            if window:
-                submit(window)
-            while in_flight:
-                self._consume(*in_flight.popleft())
-            pool.close()
-            pool.join()
+                while in_flight:
+                    self._consume(*in_flight.popleft())
+                pool.close()
+                pool.join()
+        finally:
+            if not frozen_before:
+                gc.unfreeze()
 
     def _consume(self, batch: list[RawMessage], result) -> None:
         for item, (key_or_reason, packed, prepared) in zip(batch, result.get(), strict=True):
