@@ -241,7 +241,7 @@ def _pool_initializer() -> None:
     os.nice(POOL_NICENESS)
 
 
-POOL_NICENESS = 5
+POOL_NICENESS = 15
 
 
 @contextmanager
