@@ -9,6 +9,7 @@ export TRADEINBOX_CORPORA=${TRADEINBOX_CORPORA:-$(cd .. && pwd)/shared/corpora}
 
 echo "== ruff"
 .venv/bin/ruff check tradeinbox tests bench
+.venv/bin/ruff format --check tradeinbox tests bench
 
 echo "== tests on SQLite"
 .venv/bin/pytest -q -p no:cacheprovider "$@"

@@ -230,7 +230,7 @@ def test_every_corpus_message_is_stored_or_quarantined_and_reimport_adds_nothing
 def test_import_collects_garbage_less_often_and_restores_the_threshold(tmp_path):
     import gc
 
-    from tradeinbox.store import importer
+    from tradeinbox.store import bulkwrite
 
     seen = []
     before = gc.get_threshold()
@@ -244,7 +244,7 @@ def test_import_collects_garbage_less_often_and_restores_the_threshold(tmp_path)
     Watching().import_paths([tmp_path])
     assert seen and min(seen) >= 50_000 > before[0]
     assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), importer.fewer_collections():
+    with pytest.raises(RuntimeError), bulkwrite.fewer_collections():
         raise RuntimeError("an import that fails")
     assert gc.get_threshold() == before
 
@@ -254,7 +254,7 @@ def test_background_checkpoints_take_over_from_the_importing_connection(tmp_path
     import sqlite3
     import time
 
-    from tradeinbox.store.walcheckpoint import BackgroundCheckpoints
+    from tradeinbox.store.bulkwrite import BackgroundCheckpoints
 
     if connection.vendor != "sqlite":
         pytest.skip("SQLite WAL only")

@@ -8,8 +8,9 @@ the folder's path.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import quote
 
-from tradeinbox.mailbox.models import Folder
+from tradeinbox.mailbox.models import Account, Folder
 
 _SPECIAL_FLAGS = {
     b"\\sent": Folder.SpecialUse.SENT,
@@ -69,3 +70,13 @@ def special_use_of(name: str, flags: Iterable[bytes]) -> str:
         if leaf in names or name.strip().lower() in names:
             return use
     return Folder.SpecialUse.NONE
+
+
+def imap_url_prefix(account: Account, folder: Folder) -> str:
+    """The RFC 5092 IMAP URL of a folder's messages, up to their UID (append it).
+
+    Kept as each stored message's source: ``imap://user@host/INBOX;UIDVALIDITY=7/;UID=42``.
+    """
+    user = quote(account.username, safe="")
+    name = quote(folder.name, safe="/")
+    return f"imap://{user}@{account.imap_host}/{name};UIDVALIDITY={folder.uidvalidity}/;UID="

@@ -33,14 +33,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 
 from django.db import connection, transaction
 from imapclient import IMAPClient
 
 from tradeinbox.core.sources import RawMessage
 from tradeinbox.mailbox.connect import imap_endpoint, open_imap
-from tradeinbox.mailbox.folders import special_use_of
+from tradeinbox.mailbox.folders import imap_url_prefix, special_use_of
 from tradeinbox.mailbox.imapfetch import fetch_bodies, uid_fetch
 from tradeinbox.mailbox.models import Account, Folder, MessageLocation
 from tradeinbox.mailbox.removal import purge_orphans
@@ -96,18 +95,6 @@ class SyncReport:
             "uidvalidity_resets": [f.name for f in self.folders if f.uidvalidity_reset],
             "seconds": round(self.seconds, 3),
         }
-
-
-def imap_url(account: Account, folder: Folder, uid: int) -> str:
-    """RFC 5092 IMAP URL of one message, kept as the stored message's source."""
-    return f"{imap_url_prefix(account, folder)}{uid}"
-
-
-def imap_url_prefix(account: Account, folder: Folder) -> str:
-    """:func:`imap_url` without the UID (the same for every message of a folder)."""
-    user = quote(account.username, safe="")
-    name = quote(folder.name, safe="/")
-    return f"imap://{user}@{account.imap_host}/{name};UIDVALIDITY={folder.uidvalidity}/;UID="
 
 
 def _flag_names(flags: Iterable[bytes]) -> list[str]:

