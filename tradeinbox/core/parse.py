@@ -127,8 +127,7 @@ def _split_single_part(data: bytes) -> Message | None:
     message of the shared corpora, see ``tests/test_parse.py``).
     """
     text = data.decode("ascii", "surrogateescape")
-    message = _fast_part(text, 0, len(text), (), top=True)
-    return message
+    return _fast_part(text, 0, len(text), (), top=True)
 
 
 def _fast_part(

@@ -46,7 +46,7 @@ class BackgroundCheckpoints:
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._restore: int | None = None
+        self._restore = 0  # the importing connection's wal_autocheckpoint
         self._path = ""
 
     def __enter__(self) -> BackgroundCheckpoints:
@@ -77,12 +77,14 @@ class BackgroundCheckpoints:
         self._thread.join()
         # What the thread had no time for, the next commit past the limit copies.
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint={int(self._restore or 0)}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(self._restore)}")
 
     def _run(self) -> None:
         try:
             checkpointer = sqlite3.connect(self._path, timeout=0, check_same_thread=False)
-        except sqlite3.Error as exc:  # the importing connection checkpoints at the end
+        except sqlite3.Error as exc:
+            # The WAL then grows until the import ends; the first commit after it
+            # (autocheckpoint restored) copies it into the database.
             log.warning("background checkpoints unavailable: %s", exc)
             return
         try:

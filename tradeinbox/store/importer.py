@@ -35,7 +35,6 @@ from tradeinbox.crashpoints import crash_point
 from tradeinbox.store import search
 from tradeinbox.store.bulkwrite import BackgroundCheckpoints, fewer_collections
 from tradeinbox.store.ids import id_block
-from tradeinbox.store.models import Message
 from tradeinbox.store.rawstore import pack
 from tradeinbox.store.signals import messages_stored
 from tradeinbox.store.threads import ThreadAssigner, ThreadFacts
@@ -119,16 +118,6 @@ class _Pending:
     blobs_written: bool = False
     packed: bytes | None = None  # compressed raw kept in the database; None: a blob
     prepared: _Prepared | None = None
-
-
-class _IndexColumns(NamedTuple):
-    """An index row whose columns were computed beforehand (see ``_Prepared.index``)."""
-
-    message_pk: int
-    prepared: tuple[str, ...]
-
-    def columns(self) -> tuple[str, ...]:
-        return self.prepared
 
 
 def _quarantine_reason(exc: Exception) -> str:
@@ -285,7 +274,6 @@ class Importer:
         self._pending: list[_Pending] = []
         self._quarantined: list[StoredItem] = []  # reported with the next batch
         self.threads = ThreadAssigner()
-        self._prep_json = Message._meta.get_field("recipients")
 
     # -- entry points -------------------------------------------------------------
 
@@ -496,7 +484,7 @@ class Importer:
                     (pk, resolve(thread_id), item.source[:2000], *flags, imported_at)
                     + item.prepared.columns
                 )
-                index_rows.append(_IndexColumns(pk, item.prepared.index))
+                index_rows.append((pk, item.prepared.index))
                 for position, values in enumerate(item.prepared.attachments):
                     attachment_rows.append((pk, position, *values))
             cursor.executemany(_INSERT_MESSAGE, rows)

@@ -77,15 +77,15 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def index_rows(cursor, rows: Sequence[IndexRow]) -> None:
-    """Add rows to the index, inside the caller's transaction."""
+def index_rows(cursor, rows: Sequence[tuple[int, tuple[str, ...]]]) -> None:
+    """Add ``(message pk, IndexRow.columns())`` pairs to the index, inside the caller's
+    transaction (the importer computes the columns where it parses)."""
     if not rows:
         return
     if is_postgres():
         # The date and attachment count are the stored message's (its row is written
-        # first, in the same transaction), and the sender words come from the indexed sender column
-        # (index_text is idempotent), so any row with columns() will do, such as the
-        # importer's precomputed ones.
+        # first, in the same transaction); the sender words come from the indexed
+        # sender column (index_text is idempotent).
         cursor.executemany(
             f"INSERT INTO {PG_TABLE} (message_id, date, has_attachment, document, "
             "sender_document) SELECT m.id, m.date, m.attachment_count > 0, "
@@ -94,17 +94,13 @@ def index_rows(cursor, rows: Sequence[IndexRow]) -> None:
             "setweight(to_tsvector('simple', %s), 'C') || "
             "setweight(to_tsvector('simple', %s || ' ' || %s), 'D'), "
             "to_tsvector('simple', %s) FROM store_message m WHERE m.id = %s",
-            [
-                (*columns, sender_words(columns[1]), row.message_pk)
-                for row in rows
-                for columns in (row.columns(),)
-            ],
+            [(*columns, sender_words(columns[1]), pk) for pk, columns in rows],
         )
     else:
         cursor.executemany(
             f"INSERT INTO {FTS_TABLE} (rowid, subject, sender, recipients, body, attachments) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
-            [(row.message_pk, *row.columns()) for row in rows],
+            [(pk, *columns) for pk, columns in rows],
         )
 
 

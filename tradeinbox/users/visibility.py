@@ -32,22 +32,15 @@ def index_messages(message_ids: Iterable[int]) -> int:
     offered = 0
     for start in range(0, len(ids), BATCH):
         part = ids[start : start + BATCH]
-        offered += index_parties(
+        offered += index_addresses(
             {
-                pk: (sender, recipients)
+                pk: message_addresses(sender, recipients)
                 for pk, sender, recipients in Message.objects.filter(pk__in=part).values_list(
                     "pk", "from_email", "recipients"
                 )
             }
         )
     return offered
-
-
-def index_parties(parties: dict[int, tuple[str, dict | None]]) -> int:
-    """Index messages from their ``{pk: (sender address, recipients)}``; returns rows offered."""
-    return index_addresses(
-        {pk: message_addresses(sender, recipients) for pk, (sender, recipients) in parties.items()}
-    )
 
 
 def index_addresses(addresses: dict[int, Iterable[str]]) -> int:
