@@ -1,8 +1,9 @@
 """Train the threat guard's text model (tradeinbox/core/data/triage_model.bin).
 
-Reproducible: same corpora in, same weights out (liblinear is deterministic with
-a fixed random_state). Needs scikit-learn + scipy at *training* time only
-(``pip install -e .[train]``); tradeinbox scores the model in pure Python.
+Reproducible: same corpora and library versions in, same file out (liblinear is
+deterministic with a fixed random_state; the versions used are stored in the model's
+header, and ``pip install -e .[train]`` installs the pinned solver stack). Needs
+scikit-learn + scipy at *training* time only; tradeinbox scores the model in pure Python.
 
 Training data (the *training half* of the fixed hash split, see bench/triage_data.py;
 the validation half is never read here): nazario_phishing (phish), spamassassin_public
@@ -41,12 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from triage_data import DEFAULT_CORPORA, extra_training_ham, items, read, split_of  # noqa: E402
 
-from tradeinbox.core.authres import trusted_verdict  # noqa: E402
-from tradeinbox.core.classifier import DIM_BITS, MODEL_PATH, TriageModel, features  # noqa: E402
+from tradeinbox.core.classifier import DIM_BITS, MODEL_PATH, TriageModel  # noqa: E402
 from tradeinbox.core.evidence import Evidence  # noqa: E402
-from tradeinbox.core.origin import find_client_ip  # noqa: E402
 from tradeinbox.core.parse import parse_message  # noqa: E402
-from tradeinbox.core.threats import ThreatContext, combine_rules, rule_evidence  # noqa: E402
+from tradeinbox.core.threat_learning import featurise as featurise_message  # noqa: E402
+from tradeinbox.core.threats import combine_rules  # noqa: E402
 
 TARGET_HAM_FP = 0.004
 #: A rule that fires on at least this many training messages is learned by the model.
@@ -59,12 +59,7 @@ def featurise(raw: bytes) -> tuple[dict[int, float], list[Evidence]] | None:
         msg = parse_message(raw)
     except Exception:
         return None
-    _, boundary, _, _ = find_client_ip(msg)
-    auth = trusted_verdict(msg, None, boundary)
-    evidence, links = rule_evidence(msg, ThreatContext(), auth)
-    rule_score = combine_rules(evidence)
-    vector, _ = features(msg, links, rule_score, rules=evidence)
-    return vector, evidence
+    return featurise_message(msg)
 
 
 def _featurise_item(item) -> tuple[dict[int, float], list[Evidence]] | None:
@@ -86,6 +81,18 @@ def operating_point(decision, rule_scores, is_ham, target: float) -> float:
     ham = np.sort(limit[is_ham])
     k = min(len(ham) - 1, int(math.floor(len(ham) * (1 - target))))
     return float(ham[k]) + 1e-6
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": sys.version.split()[0]}
+    for name in ("scikit-learn", "scipy", "numpy", "charset-normalizer", "tldextract"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "absent"
+    return found
 
 
 def flagged(decision, rule_scores, threshold: float):
@@ -192,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         "split": "bench/triage_data.py: sha1(id)[:8] % 2 == 0 -> training half",
         "sources": "nazario_phishing, spamassassin_public, enron_maildir_sample, "
         "b2b_inquiry_candidates/enron (training halves)",
+        # A bit-identical file needs the same libraries: the solver's and those that
+        # shape the features (text decoding, domain suffixes).
+        "versions": library_versions(),
     }
     model = TriageModel(meta, weights[:dim], weights[dim:])
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="worker processes (default: number of CPUs when there are many messages)",
     )  # fmt: skip
     parser.add_argument("--threshold", type=float, default=0.5, help="threat score for phish/spam")
+    parser.add_argument(
+        "--model", metavar="FILE", default=None,
+        help="threat model file written by 'tradeinbox learn' (default: the shipped model)",
+    )  # fmt: skip
 
 
 def _options(args: argparse.Namespace):
@@ -71,7 +75,17 @@ def _options(args: argparse.Namespace):
         from tradeinbox.core.authres import dnspython_txt
 
         dnsfunc = dnspython_txt(3.0)
+    model = None
+    if args.model:
+        from pathlib import Path
+
+        from tradeinbox.core.classifier import load_model
+
+        model = load_model(Path(args.model))
+        if model is None:
+            raise SystemExit(f"tradeinbox analyze: {args.model} is not a readable model file")
     return TriageOptions(
+        model=model,
         own_domains=frozenset(args.own_domain),
         known_domains=frozenset(args.known_domain),
         known_contacts={name: frozenset(emails) for name, emails in contacts.items()},

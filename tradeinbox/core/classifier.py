@@ -301,7 +301,12 @@ class TriageModel:
 
     def save(self, path: Path) -> None:
         """Write the model (header JSON + zlib-compressed float32 weights)."""
-        meta = dict(self.meta, threat_intercept=self.threat_b, phish_intercept=self.phish_b)
+        meta = dict(
+            self.meta,
+            threat_intercept=self.threat_b,
+            phish_intercept=self.phish_b,
+            threat_shift=self.threat_shift,
+        )
         header = json.dumps(meta, sort_keys=True).encode("utf-8")
         payload = zlib.compress(self.threat_w.tobytes() + self.phish_w.tobytes(), 9)
         tmp = path.with_suffix(path.suffix + ".tmp")

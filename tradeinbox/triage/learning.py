@@ -10,14 +10,13 @@ job, so the next messages like it are scored with what the user taught.
 
 from __future__ import annotations
 
-import fcntl
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.db import transaction
 
 from tradeinbox.core.classifier import update_local_model
 from tradeinbox.core.parse import parse_message
+from tradeinbox.core.threat_learning import model_file_lock
 from tradeinbox.triage.models import GRADES, LABELS, NOT_INQUIRY, TriageLabel, TriageResult
 from tradeinbox.triage.services import local_model_path, raw_messages, regrade_deadline
 
@@ -99,19 +98,6 @@ def mark_wrong(result: TriageResult, user, kind: str, value: str) -> list[Triage
     return labels
 
 
-@contextmanager
-def _model_lock():
-    """One writer at a time: the model file is read, changed and replaced."""
-    path = local_model_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def learn_from_label(label_id: int) -> dict:
     """Apply one verdict correction to the local model (the worker job's body).
 
@@ -126,7 +112,7 @@ def learn_from_label(label_id: int) -> dict:
     if raw is None:
         return {"learned": 0, "reason": "raw message missing"}
     parsed = parse_message(raw)
-    with _model_lock():
+    with model_file_lock(local_model_path()):
         model = update_local_model(local_model_path(), parsed, label.new_value)
     TriageLabel.objects.filter(pk=label.pk).update(model_updated=True)
     return {"learned": 1, "local_updates": int(model.meta.get("local_updates", 0))}
