@@ -1,22 +1,34 @@
 """Threat-guard evaluation: tradeinbox analyze vs. SpamAssassin on the same messages.
 
-Evaluated messages: the *validation half* (bench/triage_data.py hash split) of
-nazario_phishing, spamassassin_public (spam + ham groups) and
-enron_maildir_sample, plus all of phishing_pot, which nothing is ever trained on.
-Sources: phish = phishing_pot + nazario_phishing, spam = spamassassin spam
-groups, ham = spamassassin ham groups + enron_maildir_sample.
+Two figures for tradeinbox, both in every run:
+
+* **shipped** - the model in the repository, out of the box. Evaluated on the
+  *validation half* (bench/triage_data.py hash split) of nazario_phishing,
+  spamassassin_public (spam + ham groups) and enron_maildir_sample, plus all of
+  phishing_pot, which the shipped model is never trained on (CC BY-NC).
+* **learned** - what an installation gets after ``tradeinbox learn`` (the sa-learn of
+  tradeinbox) on the *training half* of every source, phishing_pot's included, as
+  SpamAssassin's Bayes is taught below; evaluated on the validation half of every
+  source. The taught model lives in a temporary folder: nothing trained on
+  phishing_pot is ever written to the repository. The shipped model's figures on the
+  same validation half are printed alongside.
+
+Sources: phish = phishing_pot + nazario_phishing, spam = spamassassin spam groups,
+ham = spamassassin ham groups + enron_maildir_sample.
 
 tradeinbox runs in-process (the ``analyze`` command's per-message function) in
 ``--jobs`` worker processes. SpamAssassin (Debian ``spamassassin``/``spamd``/
 ``spamc``) runs as ``spamd`` on a loopback port, offline (``-L``), with a private
-home and Bayes database trained by ``sa-learn`` on the *training half* - the
-same half our model was trained on - and scores the same validation messages.
+home and Bayes database trained by ``sa-learn`` on the training half of every source
+- what ``tradeinbox learn`` is taught - and scores the first ``--sa-sample``
+validation messages of each source.
 
 A message counts as flagged when tradeinbox labels it phish or spam (SpamAssassin:
 is-spam). Per source it prints precision (against all ham), recall, F1, ham
 false-positive rate and messages/s; the last line is one JSON object.
 
     .venv/bin/python bench/triage_eval.py [--corpora DIR] [--limit N] [--no-spamassassin]
+        [--no-learn]
 """
 
 from __future__ import annotations
@@ -37,7 +49,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from triage_data import DEFAULT_CORPORA, Item, extra_training_ham, items, read, split_of  # noqa: E402
+from triage_data import (  # noqa: E402
+    DEFAULT_CORPORA,
+    ROOT,
+    Item,
+    extra_training_ham,
+    items,
+    read,
+    split_of,
+)
 
 PHISH_SOURCES = ("phishing_pot", "nazario_phishing")
 SPAM_SOURCES = ("spamassassin_spam",)
@@ -55,8 +75,21 @@ def _first_per_group(chosen: list[Item], limit: int) -> list[Item]:
 
 
 def evaluation_items(corpora: Path, limit: int | None) -> list[Item]:
+    """What the shipped model is judged on: validation halves + all of phishing_pot."""
     chosen = [i for i in items(corpora) if not i.trainable or split_of(i.id) == "validation"]
     return _first_per_group(chosen, limit) if limit else chosen
+
+
+def validation_items(corpora: Path, limit: int | None) -> list[Item]:
+    """The validation half of every source (what a taught model is judged on)."""
+    chosen = [i for i in items(corpora) if split_of(i.id) == "validation"]
+    return _first_per_group(chosen, limit) if limit else chosen
+
+
+def taught_items(corpora: Path) -> list[Item]:
+    """The training half of every source, phishing_pot's included (see the docstring)."""
+    chosen = [i for i in items(corpora) if split_of(i.id) == "train"]
+    return chosen + list(extra_training_ham(corpora))
 
 
 # ------------------------------------------------------------------ tradeinbox
@@ -78,14 +111,22 @@ def _ours(item: Item) -> tuple[str, str | None, float]:
     return item.id, result["label"], cpu
 
 
-def run_ours(chosen: list[Item], jobs: int) -> tuple[dict[str, str | None], float, float]:
-    """Labels, wall seconds, and CPU seconds per message (robust on a busy machine)."""
+def run_ours(
+    chosen: list[Item], jobs: int, model: Path | None = None
+) -> tuple[dict[str, str | None], float, float]:
+    """Labels, wall seconds, and CPU seconds per message (robust on a busy machine).
+
+    ``model``: a model file (``tradeinbox analyze --model``); None: the shipped one.
+    """
     for item in chosen:  # split mbox files once, before forking
         if "#" in item.path:
             read(item)
-    from tradeinbox.core.triage import warm_up
+    from tradeinbox.commands import analyze
+    from tradeinbox.core.classifier import load_model
+    from tradeinbox.core.triage import TriageOptions, warm_up
 
     warm_up()  # load once, shared by fork (as ``tradeinbox analyze`` does)
+    analyze._init_worker(TriageOptions(model=load_model(model)) if model else None)
     started = time.perf_counter()
     if jobs > 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
@@ -95,6 +136,25 @@ def run_ours(chosen: list[Item], jobs: int) -> tuple[dict[str, str | None], floa
     elapsed = time.perf_counter() - started
     cpu = sum(c for _, _, c in results) / max(1, len(results))
     return {item_id: label for item_id, label, _ in results}, elapsed, cpu
+
+
+def teach(corpora: Path, workdir: Path) -> tuple[Path, dict]:
+    """Run ``tradeinbox learn`` on the training half; (model file, its JSON summary)."""
+    taught = taught_items(corpora)
+    folders = {label: workdir / label for label in ("phish", "spam", "ham")}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    for number, item in enumerate(taught):
+        (folders[item.label] / f"{number:06d}.eml").write_bytes(read(item))
+    model = workdir / "taught-model.bin"
+    command = [sys.executable, "-m", "tradeinbox", "learn", "--model", str(model)]
+    for label, folder in folders.items():
+        if any(folder.iterdir()):
+            command += [f"--{label}", str(folder)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=3600)
+    if done.returncode != 0:
+        raise RuntimeError(f"tradeinbox learn failed: {done.stderr.strip()[-600:]}")
+    return model, json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # ------------------------------------------------------------------ SpamAssassin
@@ -192,8 +252,7 @@ def run_spamassassin(
     workdir = Path(tempfile.mkdtemp(prefix="triage-sa-"))
     sa = SpamAssassin(workdir)
     try:
-        train = [i for i in items(corpora) if i.trainable and split_of(i.id) == "train"]
-        train += list(extra_training_ham(corpora))
+        train = taught_items(corpora)
         sa.learn(
             [read(i) for i in train if i.label != "ham"],
             [read(i) for i in train if i.label == "ham"],
@@ -264,12 +323,48 @@ def figures(chosen: list[Item], labels: dict[str, str | None]) -> dict[str, dict
     return out
 
 
+def _cell(value) -> str:
+    return f"{value:7.4f}" if isinstance(value, float) else f"{'-':>7}"
+
+
+def print_table(title: str, ours: dict, other: dict | None, other_name: str) -> None:
+    print(f"{title}\n{'source':22} {'n':>5} {'prec':>7} {'recall':>7} {'f1':>7} {'hamFP':>7}"
+          f"   | {other_name}")  # fmt: skip
+    for source in (
+        PHISH_SOURCES
+        + SPAM_SOURCES
+        + HAM_SOURCES
+        + ("phish_vs_ham", "spam_vs_ham", "threat_vs_ham", "ham")
+    ):
+        row, theirs = ours[source], (other or {}).get(source, {})
+        print(
+            f"{source:22} {row.get('n', 0):5d} {_cell(row.get('precision'))} "
+            f"{_cell(row.get('recall'))} {_cell(row.get('f1'))} {_cell(row.get('ham_fp_rate'))}"
+            f"   | {_cell(theirs.get('precision'))} {_cell(theirs.get('recall'))} "
+            f"{_cell(theirs.get('f1'))} {_cell(theirs.get('ham_fp_rate'))}"
+        )
+
+
+def summary(fig: dict) -> dict:
+    return {
+        "phish_vs_ham_f1": fig["phish_vs_ham"]["f1"],
+        "phish_vs_ham_precision": fig["phish_vs_ham"]["precision"],
+        "phish_vs_ham_recall": fig["phish_vs_ham"]["recall"],
+        "spam_vs_ham_f1": fig["spam_vs_ham"]["f1"],
+        "threat_vs_ham_f1": fig["threat_vs_ham"]["f1"],
+        "ham_fp_rate": fig["ham"]["ham_fp_rate"],
+        "phishing_pot_recall": fig["phishing_pot"]["recall"],
+        "nazario_recall": fig["nazario_phishing"]["recall"],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--limit", type=int, default=None, help="at most N messages per source")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-spamassassin", action="store_true")
+    parser.add_argument("--no-learn", action="store_true", help="skip the taught-model figures")
     parser.add_argument(
         "--sa-sample", type=int, default=150,
         help="SpamAssassin scores the first N validation messages per source (0: all)",
@@ -281,66 +376,73 @@ def main(argv: list[str] | None = None) -> int:
     ours_fig = figures(chosen, ours)
     errors = sum(1 for item in chosen if ours.get(item.id) is None)
     our_rate = round(len(chosen) / our_seconds, 1) if our_seconds else None
+    validation = validation_items(args.corpora, args.limit)
+    shipped_on_validation = figures(validation, ours)  # a subset of what was scored
+
+    learned_fig = learn_report = None
+    if not args.no_learn and chosen:
+        workdir = Path(tempfile.mkdtemp(prefix="triage-learn-"))
+        try:
+            started = time.perf_counter()
+            model, learn_report = teach(args.corpora, workdir)
+            learn_seconds = time.perf_counter() - started
+            learned, _, _ = run_ours(validation, args.jobs, model)
+            learned_fig = figures(validation, learned)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
     # SpamAssassin needs ~0.5-1 s of CPU per message: it scores a stable subset
-    # (the first --sa-sample messages of each source); ratios compare like with like.
-    sa_chosen = evaluation_items(args.corpora, args.limit or None)
-    if args.sa_sample:
-        sa_chosen = [i for i in _first_per_group(sa_chosen, args.sa_sample)]
+    # (the first --sa-sample validation messages of each source); ours is shown on it too.
+    sa_chosen = _first_per_group(validation, args.sa_sample) if args.sa_sample else validation
     sa = None if args.no_spamassassin else run_spamassassin(args.corpora, sa_chosen)
     sa_fig = figures(sa_chosen, sa[0]) if sa else None
-    ours_on_sa = figures(sa_chosen, ours) if sa else None
     sa_rate = round(len(sa_chosen) / sa[1], 1) if sa and sa[1] else None
 
-    print(
-        f"{'source':22} {'n':>5} {'prec':>7} {'recall':>7} {'f1':>7} {'hamFP':>7}   | SpamAssassin"
-    )
-    for source in (
-        PHISH_SOURCES
-        + SPAM_SOURCES
-        + HAM_SOURCES
-        + ("phish_vs_ham", "spam_vs_ham", "threat_vs_ham", "ham")
-    ):
-        row = ours_fig[source]
-        other = sa_fig[source] if sa_fig else {}
-
-        def cell(value):
-            return f"{value:7.4f}" if isinstance(value, float) else f"{'-':>7}"
-
-        print(
-            f"{source:22} {row.get('n', 0):5d} {cell(row.get('precision'))} {cell(row.get('recall'))} "
-            f"{cell(row.get('f1'))} {cell(row.get('ham_fp_rate'))}   | "
-            f"{cell(other.get('precision'))} {cell(other.get('recall'))} {cell(other.get('f1'))} "
-            f"{cell(other.get('ham_fp_rate'))}"
-        )
+    print_table("shipped model (validation halves + all of phishing_pot)", ours_fig, None, "")
     print(
         f"messages/s: tradeinbox {our_rate} wall ({args.jobs} processes, machine load included), "
         f"{cpu_per_message * 1000:.1f} ms CPU/message -> {2 / cpu_per_message:.0f}/s on 2 cores; "
         f"SpamAssassin {sa_rate} wall"
     )
+    if learned_fig:
+        print_table(
+            "taught with `tradeinbox learn` (validation halves) | the shipped model on them",
+            learned_fig, shipped_on_validation, "shipped",
+        )  # fmt: skip
+        print(f"tradeinbox learn: {json.dumps(learn_report)}")
     if sa_fig:
-        print(f"SpamAssassin subset: {len(sa_chosen)} messages; tradeinbox on that subset:")
-        for key in ("phish_vs_ham", "threat_vs_ham", "ham"):
-            print(f"  {key:16} ours {ours_on_sa[key]}  SpamAssassin {sa_fig[key]}")
+        print(f"SpamAssassin subset: {len(sa_chosen)} validation messages")
+        for name, labels in (("shipped", ours), ("learned", learned if learned_fig else None)):
+            if labels is not None:
+                theirs = figures(sa_chosen, labels)
+                for key in ("phish_vs_ham", "threat_vs_ham", "ham"):
+                    print(f"  {key:16} {name} {theirs[key]}  SpamAssassin {sa_fig[key]}")
     total = {
         "messages": len(chosen),
         "errors": errors,
-        "phish_vs_ham_f1": ours_fig["phish_vs_ham"]["f1"],
-        "phish_vs_ham_precision": ours_fig["phish_vs_ham"]["precision"],
-        "phish_vs_ham_recall": ours_fig["phish_vs_ham"]["recall"],
-        "spam_vs_ham_f1": ours_fig["spam_vs_ham"]["f1"],
-        "threat_vs_ham_f1": ours_fig["threat_vs_ham"]["f1"],
-        "ham_fp_rate": ours_fig["ham"]["ham_fp_rate"],
-        "phishing_pot_recall": ours_fig["phishing_pot"]["recall"],
-        "nazario_recall": ours_fig["nazario_phishing"]["recall"],
+        **summary(ours_fig),
         "messages_per_s": our_rate,
         "cpu_ms_per_message": round(cpu_per_message * 1000, 2),
         "messages_per_s_2_cores_cpu": round(2 / cpu_per_message, 1) if cpu_per_message else None,
         "jobs": args.jobs,
+        "shipped_on_validation": summary(shipped_on_validation),
+        "learned": None,
         "spamassassin": None,
     }
+    if learned_fig:
+        total["learned"] = {
+            "messages": len(validation),
+            **summary(learned_fig),
+            "taught": learn_report["taught"],
+            "taught_ham_flagged": learn_report["taught_ham_flagged"],
+            "learn_s": round(learn_seconds, 1),
+        }
     if sa_fig:
+        best = learned_fig and figures(sa_chosen, learned)
+        ours_on_sa = best or figures(sa_chosen, ours)
         total["spamassassin_subset"] = len(sa_chosen)
         total["ours_on_subset"] = {
+            "model": "learned" if best else "shipped",
             "phish_vs_ham_f1": ours_on_sa["phish_vs_ham"]["f1"],
             "threat_vs_ham_f1": ours_on_sa["threat_vs_ham"]["f1"],
             "ham_fp_rate": ours_on_sa["ham"]["ham_fp_rate"],
@@ -354,10 +456,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         total["ratio_to_spamassassin"] = {
             "phish_vs_ham_f1": _ratio(
-                ours_fig["phish_vs_ham"]["f1"] or 0, sa_fig["phish_vs_ham"]["f1"] or 0
+                ours_on_sa["phish_vs_ham"]["f1"] or 0, sa_fig["phish_vs_ham"]["f1"] or 0
             ),
             "threat_vs_ham_f1": _ratio(
-                ours_fig["threat_vs_ham"]["f1"] or 0, sa_fig["threat_vs_ham"]["f1"] or 0
+                ours_on_sa["threat_vs_ham"]["f1"] or 0, sa_fig["threat_vs_ham"]["f1"] or 0
             ),
             "messages_per_s": _ratio(our_rate or 0, sa_rate or 0),
         }
