@@ -31,6 +31,11 @@ corpora folder is missing or a tool is not installed (the reason goes to stderr)
 also carries each side's own CPU seconds (``ours_cpu_s``: the syncing process and its
 parse pool; ``mbsync_cpu_s``: mbsync; Dovecot's share is in neither) and the 1-minute
 load average when each round started.
+
+5. Unless ``--no-floor``: a lower bound of tradeinbox's sync on this machine (``floor``
+   in the JSON, see :func:`floor_once`): the CPU the parse pool's share and the FTS5
+   index inserts cost alone, halved for two cores, against mbsync's time
+   (``min_ratio``). It says how far the design can go, whatever else gets faster.
 """
 
 from __future__ import annotations
@@ -257,6 +262,79 @@ def ours_once(spec: str) -> int:
     return 0
 
 
+def floor_once(spec: str) -> int:
+    """Child process: what the sync's unavoidable work costs alone, in CPU seconds.
+
+    For the messages of the source Maildir: parsing them (``_prepare``), the parse
+    pool's whole share (``_prepare_in_pool``: parse, row values, compression), and the
+    FTS5 index inserts alone (same table definition, WAL, batches of 1,000). No fetch,
+    no rows, no threads, no Dovecot: a lower bound of the sync's CPU.
+    """
+    config = json.loads(spec)
+    os.environ["TRADEINBOX_DATA"] = config["data"]
+    import sqlite3
+
+    import tradeinbox
+
+    tradeinbox.setup_django()
+    from tradeinbox.store import importer, search
+
+    raws = [p.read_bytes() for p in sorted(Path(config["maildir"]).glob("cur/*"))]
+    blob_dir = str(Path(config["data"]) / "floor-blobs")
+    started = time.process_time()
+    for raw in raws:
+        importer._prepare(raw, 50_000_000)
+    parse_cpu = time.process_time() - started
+    started = time.process_time()
+    prepared = [importer._prepare_in_pool((raw, 50_000_000, blob_dir))[2] for raw in raws]
+    prepare_cpu = time.process_time() - started
+    rows = [p.index for p in prepared if p is not None]
+    db = sqlite3.connect(Path(config["data"]) / "floor.sqlite3")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    for statement in search.SQLITE_DDL:
+        db.execute(statement)
+    columns = "rowid, subject, sender, recipients, body, attachments"
+    started = time.process_time()
+    for first in range(0, len(rows), 1000):
+        db.executemany(
+            f"INSERT INTO {search.FTS_TABLE} ({columns}) VALUES (?, ?, ?, ?, ?, ?)",
+            [(n + 1, *row) for n, row in enumerate(rows[first : first + 1000], start=first)],
+        )
+        db.commit()
+    fts_cpu = time.process_time() - started
+    db.close()
+    print(
+        json.dumps(
+            {
+                "messages": len(raws),
+                "parse_cpu_s": round(parse_cpu, 2),
+                "pool_share_cpu_s": round(prepare_cpu, 2),
+                "fts5_cpu_s": round(fts_cpu, 2),
+            }
+        )
+    )
+    return 0
+
+
+def measure_floor(work: Path) -> dict | None:
+    """Run :func:`floor_once` in a fresh process on the bench's source Maildir."""
+    spec = {"maildir": str(work / "source-maildir"), "data": str(work / "floor-data")}
+    done = subprocess.run(
+        [sys.executable, __file__, "--floor-once", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        print(f"floor measurement failed: {done.stderr.strip()[-400:]}", file=sys.stderr)
+        return None
+    floor = json.loads(done.stdout.strip().splitlines()[-1])
+    # Perfectly parallel on both cores, with nothing else to do: a bound, not a forecast.
+    floor["min_wall_2_cores_s"] = round((floor["pool_share_cpu_s"] + floor["fts5_cpu_s"]) / 2, 2)
+    return floor
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -270,10 +348,16 @@ def main() -> int:
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3, help="timings per side (best reported)")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the lower-bound measurement (see floor_once)"
+    )
     parser.add_argument("--ours-once", metavar="JSON", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-once", metavar="JSON", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ours_once:
         return ours_once(args.ours_once)
+    if args.floor_once:
+        return floor_once(args.floor_once)
     # A terminated run still stops its Dovecot and removes its temp folders.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     result = {"messages": None, "ours_s": None, "mbsync_s": None, "ratio": None}
@@ -355,6 +439,13 @@ def main() -> int:
             },
             "rounds": rounds,
         }
+        floor = None if args.no_floor else measure_floor(work)
+        if floor:
+            floor["min_ratio"] = (
+                round(floor["min_wall_2_cores_s"] / mbsync_s, 2) if mbsync_s > 0 else None
+            )
+            print(f"lower bound of our sync: {json.dumps(floor)}", file=sys.stderr)
+            result["floor"] = floor
     finally:
         server.cleanup()
         shutil.rmtree(work, ignore_errors=True)
