@@ -324,6 +324,23 @@ def test_pages_show_grades_deadlines_and_the_banner(demo, signed_in):
     assert phish.subject not in listing
 
 
+def test_triage_page_says_which_threat_model_scores(demo, seller, signed_in):
+    listing = signed_in.get(reverse("triage:list")).content.decode()
+    assert "Threat model: the shipped one." in listing
+    learning.mark_wrong(result(demo["31-spam-seo-fake-reply"]), seller, "label", "spam")
+    run_jobs()
+    listing = signed_in.get(reverse("triage:list")).content.decode()
+    assert "taught 0 phishing, 0 spam and 0 good messages in bulk, and 1 corrections" in listing
+    # What `tradeinbox learn` taught the same file shows too (its header is read, not
+    # its weights).
+    model = load_model(services.local_model_path())
+    model.meta["taught"] = {"phish": 30, "spam": 2, "ham": 400}
+    model.save(services.local_model_path())
+    signed_in.cookies["django_language"] = "zh-hans"
+    listing = signed_in.get(reverse("triage:list")).content.decode()
+    assert "已批量学习 30 封钓鱼邮件、2 封垃圾邮件和 400 封正常邮件，另有团队的 1 次纠正" in listing
+
+
 def test_triage_command_backfills_and_queues(demo, capsys):
     import argparse
     import json

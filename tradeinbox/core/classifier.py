@@ -334,6 +334,18 @@ def load_model(path: Path = MODEL_PATH) -> TriageModel | None:
     return TriageModel(meta, weights[:dim], weights[dim:])
 
 
+def read_model_meta(path: Path) -> dict | None:
+    """The header of a model file (what it was taught, its settings), weights unread."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(MAGIC) + 4)
+            if not head.startswith(MAGIC):
+                return None
+            return json.loads(handle.read(int.from_bytes(head[len(MAGIC) :], "big")))
+    except (OSError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=1)
 def default_model() -> TriageModel | None:
     """The shipped model, loaded once per process."""

@@ -41,6 +41,23 @@ def local_model_path() -> Path:
     return Path(_config().get("DATA_DIR", settings.DATA_DIR)) / LOCAL_MODEL_FILE
 
 
+def model_status() -> dict:
+    """Which threat model scores this installation's mail, and what it was taught."""
+    from tradeinbox.core.classifier import read_model_meta
+
+    meta = read_model_meta(local_model_path())
+    if meta is None:
+        return {"own": False}
+    taught = meta.get("taught") or {}
+    return {
+        "own": True,
+        "phish": int(taught.get("phish", 0)),
+        "spam": int(taught.get("spam", 0)),
+        "ham": int(taught.get("ham", 0)),
+        "corrections": int(meta.get("local_updates", 0)),
+    }
+
+
 def deadline_settings() -> DeadlineSettings:
     """The seller's reply policy, the one the Deals settings page edits (business hours,
     workdays, holidays, hours per grade): the inbox badge and the Due list must agree."""

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tradeinbox.triage.learning import CorrectionError, mark_wrong
 from tradeinbox.triage.models import GRADES, TriageLabel, TriageResult
 from tradeinbox.triage.queries import waiting_inquiries, with_shown_grade
+from tradeinbox.triage.services import model_status
 from tradeinbox.users import roles
 from tradeinbox.web.views import page
 
@@ -56,6 +57,7 @@ def triage_list(request: HttpRequest) -> HttpResponse:
             "grade_query": query,
             "total": sum(counts.values()),
             "now": datetime.now(UTC),
+            "model_status": model_status(),
             "nav": "triage",
         },
     )
