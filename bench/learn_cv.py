@@ -26,13 +26,18 @@ import json
 import multiprocessing
 import sys
 import time
-from array import array
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_classifier import LEARNED_MIN, TARGET_HAM_FP, featurise, operating_point  # noqa: E402
+from train_classifier import (  # noqa: E402
+    LEARNED_MIN,
+    TARGET_HAM_FP,
+    assemble,
+    featurise,
+    operating_point,
+)
 from triage_data import DEFAULT_CORPORA, extra_training_ham, items, read, split_of  # noqa: E402
 
 from tradeinbox.core import threat_learning  # noqa: E402
@@ -97,16 +102,7 @@ def base_model(examples: list[Example]) -> TriageModel:
     threat = fit(X, y)
     is_threat = y == 1
     phish = fit(X[is_threat], np.array([e.label == "phish" for e in examples])[is_threat])
-    weights = array("f", threat.coef_[0].astype(np.float32).tolist())
-    weights.extend(array("f", phish.coef_[0].astype(np.float32).tolist()))
-    meta = {
-        "dim_bits": DIM_BITS,
-        "threat_intercept": float(threat.intercept_[0]),
-        "phish_intercept": float(phish.intercept_[0]),
-        "threat_shift": -threshold,
-        "learned_rules": learned,
-    }
-    return TriageModel(meta, weights[:dim], weights[dim:])
+    return assemble(threat, phish, threshold, learned)
 
 
 def copy(model: TriageModel) -> TriageModel:

@@ -83,6 +83,27 @@ def operating_point(decision, rule_scores, is_ham, target: float) -> float:
     return float(ham[k]) + 1e-6
 
 
+def assemble(
+    threat_model, phish_model, threshold: float, learned: list[str], **meta
+) -> TriageModel:
+    """A TriageModel from the two fitted scikit-learn models (threat; phish vs spam)."""
+    import numpy as np
+
+    dim = 1 << DIM_BITS
+    weights = array("f", threat_model.coef_[0].astype(np.float32).tolist())
+    weights.extend(array("f", phish_model.coef_[0].astype(np.float32).tolist()))
+    header = {
+        "dim_bits": DIM_BITS,
+        "threat_intercept": float(threat_model.intercept_[0]),
+        "phish_intercept": float(phish_model.intercept_[0]),
+        # Shift so that probability 0.5 is the cross-validated operating point.
+        "threat_shift": -threshold,
+        "learned_rules": learned,
+        **meta,
+    }
+    return TriageModel(header, weights[:dim], weights[dim:])
+
+
 def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -183,27 +204,22 @@ def main(argv: list[str] | None = None) -> int:
     is_threat = y_threat == 1
     phish_model = fit(X[is_threat], (y_label[is_threat] == "phish").astype(int), C)
 
-    weights = array("f", threat_model.coef_[0].astype(np.float32).tolist())
-    weights.extend(array("f", phish_model.coef_[0].astype(np.float32).tolist()))
-    meta = {
-        "dim_bits": DIM_BITS,
-        "threat_intercept": float(threat_model.intercept_[0]),
-        "phish_intercept": float(phish_model.intercept_[0]),
-        # Shift so that probability 0.5 is the cross-validated operating point.
-        "threat_shift": -threshold,
-        "learned_rules": learned,
-        "C": C,
-        "cv_threat_recall": round(recall, 4),
-        "cv_ham_fp": round(fp, 4),
-        "training_counts": counts,
-        "split": "bench/triage_data.py: sha1(id)[:8] % 2 == 0 -> training half",
-        "sources": "nazario_phishing, spamassassin_public, enron_maildir_sample, "
+    model = assemble(
+        threat_model,
+        phish_model,
+        threshold,
+        learned,
+        C=C,
+        cv_threat_recall=round(recall, 4),
+        cv_ham_fp=round(fp, 4),
+        training_counts=counts,
+        split="bench/triage_data.py: sha1(id)[:8] % 2 == 0 -> training half",
+        sources="nazario_phishing, spamassassin_public, enron_maildir_sample, "
         "b2b_inquiry_candidates/enron (training halves)",
         # A bit-identical file needs the same libraries: the solver's and those that
         # shape the features (text decoding, domain suffixes).
-        "versions": library_versions(),
-    }
-    model = TriageModel(meta, weights[:dim], weights[dim:])
+        versions=library_versions(),
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     size = args.out.stat().st_size
@@ -212,7 +228,10 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "model": str(args.out),
                 "bytes": size,
-                **{k: meta[k] for k in ("C", "cv_threat_recall", "cv_ham_fp", "training_counts")},
+                **{
+                    k: model.meta[k]
+                    for k in ("C", "cv_threat_recall", "cv_ham_fp", "training_counts")
+                },
             }
         )
     )
