@@ -243,8 +243,46 @@ def recipient_texts() -> list[str]:
     return [e.detail for e in [*rec.evidence, *rec.warnings]]
 
 
+PHISH = b"""From: "PayPal Service" <service@secure-paypal-login.example>
+Reply-To: paypal.help.desk@gmail.com
+To: sales@ourfactory.example
+Subject: Your account will be limited
+Date: Tue, 3 Mar 2026 02:00:00 +0000
+Message-ID: <p-i18n@x>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b"
+
+--b
+Content-Type: text/html; charset=utf-8
+
+<p>Confirm your account or it will be limited.</p>
+<a href="http://45.33.32.156/login">https://www.paypal.com/signin</a>
+<form action="http://45.33.32.156/p"><input type="password" name="pw"></form>
+--b
+Content-Type: application/octet-stream; name="invoice.pdf.exe"
+Content-Disposition: attachment; filename="invoice.pdf.exe"
+Content-Transfer-Encoding: base64
+
+TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAA=
+--b--
+"""
+
+
+def threat_texts() -> list[str]:
+    """The threat guard's evidence details (the message page's evidence table)."""
+    from tradeinbox.core.parse import parse_message
+    from tradeinbox.core.threats import assess_threat
+
+    result = assess_threat(parse_message(PHISH))
+    # Quoted phrases of the message itself (threat.lang.*) are the sender's words.
+    shown = ("threat.attach", "threat.link", "threat.form", "threat.display", "threat.reply")
+    return [e.detail for e in result.evidence if e.rule.startswith((*shown, "model."))]
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "es"])
-@pytest.mark.parametrize("produce", [lint_texts, deal_texts, dns_texts, recipient_texts])
+@pytest.mark.parametrize(
+    "produce", [lint_texts, deal_texts, dns_texts, recipient_texts, threat_texts]
+)
 def test_stored_english_reads_back_as_the_live_translation(produce, language):
     stored, live = english_and_live(produce, language)
     assert len(stored) == len(live) >= 3

@@ -40,6 +40,7 @@ from operator import mul
 from pathlib import Path
 
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.linkscan import LinkReport
 from tradeinbox.core.message import ParsedMessage
 
@@ -263,7 +264,11 @@ class TriageModel:
         vector, *named = _vectorise(msg, links, rule_score, mask, rules)
         threat_z, phish_z = self.logits(vector)
         threat_p, phish_p = _sigmoid(threat_z), _sigmoid(phish_z)
-        detail = f"text model: threat {threat_p:.2f}, phish-vs-spam {phish_p:.2f}"
+        detail = tr(
+            "text model: threat %(threat).2f, phish-vs-spam %(phish).2f",
+            threat=threat_p,
+            phish=phish_p,
+        )
         top: list[str] = []
         if threat_p >= 0.25:  # explain what pushed towards "threat"
             weights = self.threat_w
@@ -273,7 +278,7 @@ class TriageModel:
             contributions = heapq.nlargest(6, ((c, names[i]) for c, i in strong))
             top = [name for c, name in contributions]
         if top:
-            detail += f"; strongest features: {', '.join(top)}"
+            detail += "; " + tr("strongest features: %(features)s", features=", ".join(top))
         return threat_p, phish_p, [Evidence("model.threat", round(threat_p - 0.5, 3), detail)]
 
     def update(

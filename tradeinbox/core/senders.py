@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.linkscan import FREE_HOSTING
 from tradeinbox.core.lookalike import freemail
 from tradeinbox.core.message import ParsedMessage
@@ -107,7 +108,11 @@ def check_sender(msg: ParsedMessage) -> list[Evidence]:
         # line was typed by hand into a mailing kit. (Mail from oneself, and what a
         # person forwards, are left out: there the From line is the person's own.)
         evidence.append(
-            Evidence("threat.sender.invalid_domain", 0.45, f"sender domain {domain!r} is not valid")
+            Evidence(
+                "threat.sender.invalid_domain",
+                0.45,
+                tr("sender domain %(domain)r is not valid", domain=domain),
+            )
         )
     suffixes = {".".join(labels[i:]) for i in range(max(0, len(labels) - 4), len(labels) - 1)}
     if reg in FREE_HOSTING or suffixes & FREE_HOSTING:
@@ -115,19 +120,23 @@ def check_sender(msg: ParsedMessage) -> list[Evidence]:
             Evidence(
                 "threat.sender.free_hosting",
                 0.45,
-                f"sent from {domain}, a free site-hosting / app platform",
+                tr("sent from %(domain)s, a free site-hosting / app platform", domain=domain),
             )
         )
     tld = labels[-1] if labels else ""
     if tld in ABUSED_TLDS:
-        evidence.append(Evidence("threat.sender.abused_tld", 0.12, f"sender domain under .{tld}"))
+        evidence.append(
+            Evidence("threat.sender.abused_tld", 0.12, tr("sender domain under .%(tld)s", tld=tld))
+        )
 
     name = (sender.name or "").strip().strip("'\"")
     if not name:
         return evidence
     if _ONLY_PUNCTUATION.match(name):
         evidence.append(
-            Evidence("threat.display.punctuation", 0.2, f"display name is only {name!r}")
+            Evidence(
+                "threat.display.punctuation", 0.2, tr("display name is only %(name)r", name=name)
+            )
         )
         return evidence
     lowered = name.lower()
@@ -138,7 +147,9 @@ def check_sender(msg: ParsedMessage) -> list[Evidence]:
     ):
         evidence.append(
             Evidence(
-                "threat.display.recipient", 0.3, f"display name {name!r} addresses the recipient"
+                "threat.display.recipient",
+                0.3,
+                tr("display name %(name)r addresses the recipient", name=name),
             )
         )
     if "@" not in name:
@@ -152,7 +163,11 @@ def check_sender(msg: ParsedMessage) -> list[Evidence]:
                     Evidence(
                         "threat.display.domain",
                         0.2,
-                        f"display name shows {shown} but the mail is from {domain}",
+                        tr(
+                            "display name shows %(shown)s but the mail is from %(domain)s",
+                            shown=shown,
+                            domain=domain,
+                        ),
                     )
                 )
                 break
@@ -160,12 +175,20 @@ def check_sender(msg: ParsedMessage) -> list[Evidence]:
         org = _ORG_WORDS.search(name)
         digits = sum(c.isdigit() for c in name)
         if org or digits >= 3:
-            why = f"the word {org.group(0)!r}" if org else f"{digits} digits"
+            why = (
+                tr("the word %(word)r", word=org.group(0))
+                if org
+                else tr("%(count)d digits", count=digits)
+            )
             evidence.append(
                 Evidence(
                     "threat.display.freemail_org",
                     0.3,
-                    f"free-mail sender {sender.email} named like an organisation ({why})",
+                    tr(
+                        "free-mail sender %(address)s named like an organisation (%(why)s)",
+                        address=sender.email,
+                        why=why,
+                    ),
                 )
             )
     return evidence
@@ -183,7 +206,7 @@ def check_obfuscation(subject: str, name: str, text: str) -> list[Evidence]:
             Evidence(
                 "threat.disguise.lookalike_letters",
                 0.3 if leet else 0.2,
-                f"letters replaced by look-alikes: {', '.join(words)}",
+                tr("letters replaced by look-alikes: %(words)s", words=", ".join(words)),
             )
         )
     sample = text[:5000]
@@ -196,7 +219,7 @@ def check_obfuscation(subject: str, name: str, text: str) -> list[Evidence]:
             Evidence(
                 "threat.disguise.zero_width",
                 0.4,
-                f"invisible characters inside a word ({shown})",
+                tr("invisible characters inside a word (%(shown)s)", shown=shown),
             )
         )
     return evidence

@@ -47,6 +47,7 @@ from pathlib import Path
 from tradeinbox.core.authres import AuthVerdict
 from tradeinbox.core.evidence import Evidence
 from tradeinbox.core.fastmatch import Anchored, Prepared, word_gate, word_starts
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.linkscan import LinkReport, scan_links
 from tradeinbox.core.lookalike import (  # noqa: F401  (re-exported for callers and tests)
     _CONFUSABLE_NAME,
@@ -234,7 +235,11 @@ def check_display_name(msg: ParsedMessage, ctx: ThreatContext) -> list[Evidence]
             Evidence(
                 "threat.display.other_address",
                 0.35,
-                f"display name shows {shown.group(0)} but the address is {sender.email}",
+                tr(
+                    "display name shows %(shown)s but the address is %(address)s",
+                    shown=shown.group(0),
+                    address=sender.email,
+                ),
             )
         )
     known = ctx.known_contacts.get(name)
@@ -245,8 +250,12 @@ def check_display_name(msg: ParsedMessage, ctx: ThreatContext) -> list[Evidence]
             Evidence(
                 "threat.display.known_contact",
                 weight,
-                f"{sender.name!r} is a known contact who writes from "
-                f"{', '.join(sorted(known))}, not {sender.email}",
+                tr(
+                    "%(name)r is a known contact who writes from %(known)s, not %(address)s",
+                    name=sender.name,
+                    known=", ".join(sorted(known)),
+                    address=sender.email,
+                ),
             )
         )
     recipients = {registered_domain(a.domain) for a in msg.to + msg.cc}
@@ -260,7 +269,11 @@ def check_display_name(msg: ParsedMessage, ctx: ThreatContext) -> list[Evidence]
                 Evidence(
                     "threat.display.brand",
                     0.35,
-                    f"display name says {match.group(1)!r} but mail is from {sender.domain}",
+                    tr(
+                        "display name says %(brand)r but mail is from %(domain)s",
+                        brand=match.group(1),
+                        domain=sender.domain,
+                    ),
                 )
             )
             break
@@ -269,7 +282,11 @@ def check_display_name(msg: ParsedMessage, ctx: ThreatContext) -> list[Evidence]
                 Evidence(
                     "threat.display.staff_role",
                     0.25,
-                    f"{match.group(1)!r} from outside domain {sender.domain}",
+                    tr(
+                        "%(role)r from outside domain %(domain)s",
+                        role=match.group(1),
+                        domain=sender.domain,
+                    ),
                 )
             )
             break
@@ -295,7 +312,11 @@ def check_reply_path(msg: ParsedMessage) -> list[Evidence]:
                 Evidence(
                     "threat.reply.freemail",
                     0.3,
-                    f"replies to {sender.domain} go to webmail address {reply.email}",
+                    tr(
+                        "replies to %(domain)s go to webmail address %(address)s",
+                        domain=sender.domain,
+                        address=reply.email,
+                    ),
                 )
             )
         else:
@@ -303,7 +324,11 @@ def check_reply_path(msg: ParsedMessage) -> list[Evidence]:
                 Evidence(
                     "threat.reply.divert",
                     0.12,
-                    f"Reply-To {reply.email} differs from {sender.email}",
+                    tr(
+                        "Reply-To %(reply)s differs from %(address)s",
+                        reply=reply.email,
+                        address=sender.email,
+                    ),
                 )
             )
         break
@@ -414,18 +439,32 @@ def check_attachments(msg: ParsedMessage) -> list[Evidence]:
         sniffed = (attachment.sniffed_type or "").lower()
         if len(exts) >= 2 and exts[-2] in _DECOY and (last in EXECUTABLE | MARKUP | DISK_IMAGE):
             evidence.append(
-                Evidence("threat.attach.double_extension", 0.7, f"{name!r} hides .{last}")
+                Evidence(
+                    "threat.attach.double_extension",
+                    0.7,
+                    tr("%(name)r hides .%(extension)s", name=name, extension=last),
+                )
             )
         elif last in EXECUTABLE or "dosexec" in sniffed or "x-executable" in sniffed:
-            evidence.append(Evidence("threat.attach.executable", 0.6, f"{name!r} is a program"))
+            evidence.append(
+                Evidence("threat.attach.executable", 0.6, tr("%(name)r is a program", name=name))
+            )
         elif last in DISK_IMAGE:
-            evidence.append(Evidence("threat.attach.disk_image", 0.5, f"{name!r} is a disk image"))
+            evidence.append(
+                Evidence("threat.attach.disk_image", 0.5, tr("%(name)r is a disk image", name=name))
+            )
         elif last in MARKUP and attachment.disposition != "inline":
             evidence.append(
-                Evidence("threat.attach.html", 0.4, f"{name!r} opens a local web page (fake login)")
+                Evidence(
+                    "threat.attach.html",
+                    0.4,
+                    tr("%(name)r opens a local web page (fake login)", name=name),
+                )
             )
         elif last in MACRO_DOC:
-            evidence.append(Evidence("threat.attach.macro", 0.35, f"{name!r} can carry macros"))
+            evidence.append(
+                Evidence("threat.attach.macro", 0.35, tr("%(name)r can carry macros", name=name))
+            )
         elif last in ARCHIVE or "zip" in sniffed:
             encrypted, members = _zip_info(attachment.data) if attachment.data else (False, [])
             risky = [
@@ -436,7 +475,9 @@ def check_attachments(msg: ParsedMessage) -> list[Evidence]:
             if risky:
                 evidence.append(
                     Evidence(
-                        "threat.attach.archive_program", 0.6, f"{name!r} contains {risky[0]!r}"
+                        "threat.attach.archive_program",
+                        0.6,
+                        tr("%(name)r contains %(member)r", name=name, member=risky[0]),
                     )
                 )
             elif encrypted or _PASSWORD_HINT.search(msg.text[:3000]):
@@ -444,7 +485,10 @@ def check_attachments(msg: ParsedMessage) -> list[Evidence]:
                     Evidence(
                         "threat.attach.encrypted_archive",
                         0.35,
-                        f"{name!r} is password-protected (scanners cannot look inside)",
+                        tr(
+                            "%(name)r is password-protected (scanners cannot look inside)",
+                            name=name,
+                        ),
                     )
                 )
     return evidence
@@ -463,42 +507,56 @@ def check_links(report: LinkReport) -> list[Evidence]:
             Evidence(
                 "threat.link.mismatch",
                 weight,
-                f"link text shows {shown} but goes to {target}"
-                + (f" (+{len(report.mismatches) - 1} more)" if len(report.mismatches) > 1 else ""),
+                tr("link text shows %(shown)s but goes to %(target)s", shown=shown, target=target)
+                + (
+                    " " + tr("(+%(count)d more)", count=len(report.mismatches) - 1)
+                    if len(report.mismatches) > 1
+                    else ""
+                ),
             )
         )
     if report.ip_links:
         evidence.append(
-            Evidence("threat.link.ip", 0.3, f"link to a bare IP address {report.ip_links[0]}")
+            Evidence(
+                "threat.link.ip",
+                0.3,
+                tr("link to a bare IP address %(link)s", link=report.ip_links[0]),
+            )
         )
     if report.userinfo_links:
         evidence.append(
             Evidence(
                 "threat.link.userinfo",
                 0.3,
-                f"link hides its host after '@': {report.userinfo_links[0]}",
+                tr("link hides its host after '@': %(link)s", link=report.userinfo_links[0]),
             )
         )
     if report.script_links:
-        evidence.append(Evidence("threat.link.script", 0.25, "link runs javascript:/data: content"))
+        evidence.append(
+            Evidence("threat.link.script", 0.25, tr("link runs javascript:/data: content"))
+        )
     if report.shorteners:
         evidence.append(
-            Evidence("threat.link.shortener", 0.08, f"shortened link {report.shorteners[0]}")
+            Evidence(
+                "threat.link.shortener",
+                0.08,
+                tr("shortened link %(link)s", link=report.shorteners[0]),
+            )
         )
     if report.free_hosting:
         evidence.append(
             Evidence(
                 "threat.link.free_hosting",
                 0.12,
-                f"link to a free hosting site {report.free_hosting[0]}",
+                tr("link to a free hosting site %(link)s", link=report.free_hosting[0]),
             )
         )
     if report.password_form:
         evidence.append(
-            Evidence("threat.form.password", 0.5, "the message contains a password form")
+            Evidence("threat.form.password", 0.5, tr("the message contains a password form"))
         )
     elif report.forms:
-        evidence.append(Evidence("threat.form.present", 0.2, "the message contains a web form"))
+        evidence.append(Evidence("threat.form.present", 0.2, tr("the message contains a web form")))
     return evidence
 
 
@@ -530,7 +588,9 @@ def rule_evidence(
         if auth.failed and any(e.rule.startswith("threat.display") for e in evidence):
             evidence.append(
                 Evidence(
-                    "threat.spoof", 0.3, "authentication failed and the sender borrows an identity"
+                    "threat.spoof",
+                    0.3,
+                    tr("authentication failed and the sender borrows an identity"),
                 )
             )
     return evidence, links

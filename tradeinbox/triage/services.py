@@ -19,6 +19,7 @@ from django.db import transaction
 
 from tradeinbox.core.addresses import company_domain
 from tradeinbox.core.deals.deadlines import DeadlineSettings, facts_from_parsed, reply_deadline
+from tradeinbox.core.i18n import english
 from tradeinbox.core.message import ParsedMessage
 from tradeinbox.core.parse import parse_message
 from tradeinbox.core.triage import TriageOptions, triage_message
@@ -172,7 +173,8 @@ def compute_deadline(
 
 
 def _fill(row: TriageResult, parsed: ParsedMessage, raw: bytes, options: TriageOptions) -> None:
-    result = triage_message(parsed, raw, options)
+    with english():  # stored in English; the page shows it in the reader's language
+        result = triage_message(parsed, raw, options)
     row.label = result.threat.label
     row.threat = round(float(result.threat.score), 4)
     row.inquiry = bool(result.inquiry)

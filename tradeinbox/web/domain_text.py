@@ -11,8 +11,9 @@ translated too; quoted user text (``%(x)r``) and numbers are kept. Texts joined 
 messages ("A; B.", "A. (B)") are split where a message can end. Anything that matches no
 message is shown as stored, so a text is never lost.
 
-Triage evidence comes from core modules that do not use ``tr()`` yet; :func:`rule_title`
-gives each evidence rule id a translated title instead.
+The threat guard's evidence details (links, attachments, sender disguises, the text
+model) are ``tr()`` texts; the rest of the triage evidence (origin, authentication,
+grading) is not yet, and :func:`rule_title` gives every evidence rule id a translated title.
 """
 
 from __future__ import annotations
