@@ -243,7 +243,9 @@ def recipient_texts() -> list[str]:
     return [e.detail for e in [*rec.evidence, *rec.warnings]]
 
 
-PHISH = b"""From: "PayPal Service" <service@secure-paypal-login.example>
+PHISH = b"""Received: from mail.secure-paypal-login.example (mail.secure-paypal-login.example
+ [45.33.32.156]) by mx.ourfactory.example (Postfix); Tue, 3 Mar 2026 02:00:05 +0000
+From: "PayPal Service" <service@secure-paypal-login.example>
 Reply-To: paypal.help.desk@gmail.com
 To: sales@ourfactory.example
 Subject: Your account will be limited
@@ -269,14 +271,19 @@ TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAA=
 
 
 def threat_texts() -> list[str]:
-    """The threat guard's evidence details (the message page's evidence table)."""
+    """The threat guard's and the origin's evidence details (the message page's table)."""
     from tradeinbox.core.parse import parse_message
-    from tradeinbox.core.threats import assess_threat
+    from tradeinbox.core.triage import triage_message
 
-    result = assess_threat(parse_message(PHISH))
+    result = triage_message(parse_message(PHISH), PHISH)
     # Quoted phrases of the message itself (threat.lang.*) are the sender's words.
     shown = ("threat.attach", "threat.link", "threat.form", "threat.display", "threat.reply")
-    return [e.detail for e in result.evidence if e.rule.startswith((*shown, "model."))]
+    return [
+        e.detail
+        for e in result.evidence
+        if e.rule.startswith((*shown, "model.", "origin.boundary", "origin.ip_country"))
+        or e.rule == "origin.night_hour"
+    ]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "es"])

@@ -27,6 +27,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.message import ParsedMessage
 from tradeinbox.core.origin import registered_domain
 
@@ -327,19 +328,27 @@ def verify_dkim(raw: bytes, dnsfunc: DnsFunc, timeout: float = 3.0) -> AuthVerdi
     if verdict.dkim == "pass":
         verdict.evidence.append(
             Evidence(
-                "auth.dkim_pass", -0.05, f"DKIM verified for {', '.join(verdict.dkim_domains)}"
+                "auth.dkim_pass",
+                -0.05,
+                tr("DKIM verified for %(domains)s", domains=", ".join(verdict.dkim_domains)),
             )
         )
     elif dns_trouble:
         verdict.evidence.append(
             Evidence(
-                "auth.dkim_no_dns", 0.0, f"DKIM not checked: DNS unavailable ({dns_trouble[0]})"
+                "auth.dkim_no_dns",
+                0.0,
+                tr("DKIM not checked: DNS unavailable (%(reason)s)", reason=dns_trouble[0]),
             )
         )
     elif failures:
         verdict.dkim = "fail"
         verdict.evidence.append(
-            Evidence("auth.dkim_fail", 0.15, f"{failures} DKIM signature(s) did not verify")
+            Evidence(
+                "auth.dkim_fail",
+                0.15,
+                tr("%(count)d DKIM signature(s) did not verify", count=failures),
+            )
         )
     return verdict
 

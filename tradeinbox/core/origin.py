@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from tradeinbox.core.evidence import Evidence
+from tradeinbox.core.i18n import tr
 from tradeinbox.core.message import ParsedMessage
 
 # Headers in which webmail services record the client that submitted the message.
@@ -308,7 +309,11 @@ def find_client_ip(msg: ParsedMessage) -> tuple[str | None, int | None, list[Hop
         ip = _header_client_ip(msg)
         if ip:
             evidence.append(
-                Evidence("origin.client_header", 0.0, f"no public Received hop; header gives {ip}")
+                Evidence(
+                    "origin.client_header",
+                    0.0,
+                    tr("no public Received hop; header gives %(ip)s", ip=ip),
+                )
             )
         return ip, None, hops, evidence
     ip = boundary.ip
@@ -316,7 +321,12 @@ def find_client_ip(msg: ParsedMessage) -> tuple[str | None, int | None, list[Hop
         Evidence(
             "origin.boundary",
             0.0,
-            f"handed to our side by {boundary.from_host or '?'} [{ip}] (Received #{boundary.index})",
+            tr(
+                "handed to our side by %(host)s [%(ip)s] (Received #%(hop)d)",
+                host=boundary.from_host or "?",
+                ip=ip,
+                hop=boundary.index,
+            ),
         )
     )
     # A webmail relay is not the sender: prefer the client address it recorded.
@@ -327,7 +337,11 @@ def find_client_ip(msg: ParsedMessage) -> tuple[str | None, int | None, list[Hop
                 Evidence(
                     "origin.webmail_client",
                     0.0,
-                    f"{boundary.from_host} is a mail provider; it recorded client {header_ip}",
+                    tr(
+                        "%(host)s is a mail provider; it recorded client %(ip)s",
+                        host=boundary.from_host,
+                        ip=header_ip,
+                    ),
                 )
             )
             return header_ip, boundary.index, hops, evidence
@@ -342,7 +356,12 @@ def find_client_ip(msg: ParsedMessage) -> tuple[str | None, int | None, list[Hop
                 Evidence(
                     "origin.sender_relay",
                     0.0,
-                    f"{current.from_host} relayed for {hop.from_host or '?'} [{hop.ip}]",
+                    tr(
+                        "%(relay)s relayed for %(host)s [%(ip)s]",
+                        relay=current.from_host,
+                        host=hop.from_host or "?",
+                        ip=hop.ip,
+                    ),
                 )
             )
             ip, current = hop.ip, hop
@@ -536,7 +555,11 @@ def analyse_origin(msg: ParsedMessage) -> OriginResult:
         result.country = ip_country(ip)
         if result.country:
             result.evidence.append(
-                Evidence("origin.ip_country", 0.0, f"{ip} is in {result.country} (GeoIP2Fast)")
+                Evidence(
+                    "origin.ip_country",
+                    0.0,
+                    tr("%(ip)s is in %(country)s (GeoIP2Fast)", ip=ip, country=result.country),
+                )
             )
     result.claimed, claim_evidence = claimed_countries(msg)
     result.evidence.extend(claim_evidence)
@@ -553,7 +576,13 @@ def analyse_origin(msg: ParsedMessage) -> OriginResult:
             result.night = True
             result.evidence.append(
                 Evidence(
-                    "origin.night_hour", 0.1, f"sent at {local:%H:%M} sender-local time ({zone})"
+                    "origin.night_hour",
+                    0.1,
+                    tr(
+                        "sent at %(time)s sender-local time (%(zone)s)",
+                        time=f"{local:%H:%M}",
+                        zone=zone,
+                    ),
                 )
             )
         claimed = set(result.claimed)
@@ -563,8 +592,11 @@ def analyse_origin(msg: ParsedMessage) -> OriginResult:
                     Evidence(
                         "origin.offset_mismatch",
                         0.1,
-                        f"Date zone {zone} fits none of the claimed countries "
-                        f"{', '.join(sorted(claimed))}",
+                        tr(
+                            "Date zone %(zone)s fits none of the claimed countries %(countries)s",
+                            zone=zone,
+                            countries=", ".join(sorted(claimed)),
+                        ),
                     )
                 )
     if result.country and result.claimed and result.country not in result.claimed:
@@ -572,7 +604,11 @@ def analyse_origin(msg: ParsedMessage) -> OriginResult:
             Evidence(
                 "origin.country_mismatch",
                 0.15,
-                f"sent from {result.country} but claims {', '.join(sorted(result.claimed))}",
+                tr(
+                    "sent from %(country)s but claims %(claimed)s",
+                    country=result.country,
+                    claimed=", ".join(sorted(result.claimed)),
+                ),
             )
         )
     return result

@@ -12,8 +12,8 @@ messages ("A; B.", "A. (B)") are split where a message can end. Anything that ma
 message is shown as stored, so a text is never lost.
 
 The threat guard's evidence details (links, attachments, sender disguises, the text
-model) are ``tr()`` texts; the rest of the triage evidence (origin, authentication,
-grading) is not yet, and :func:`rule_title` gives every evidence rule id a translated title.
+model), the origin's and DKIM's are ``tr()`` texts; grading evidence and the claimed
+countries are not yet, and :func:`rule_title` gives every evidence rule id a translated title.
 """
 
 from __future__ import annotations
