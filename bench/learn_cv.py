@@ -42,7 +42,6 @@ from triage_data import DEFAULT_CORPORA, extra_training_ham, items, read, split_
 
 from tradeinbox.core import threat_learning  # noqa: E402
 from tradeinbox.core.classifier import DIM_BITS, TriageModel  # noqa: E402
-from tradeinbox.core.evidence import Evidence  # noqa: E402
 from tradeinbox.core.threat_learning import Example, _flag_limit, learn  # noqa: E402
 from tradeinbox.core.threats import combine_rules  # noqa: E402
 
@@ -82,13 +81,10 @@ def base_model(examples: list[Example]) -> TriageModel:
             vals.append(value)
     X = csr_matrix((vals, (rows, cols)), shape=(len(examples), dim))
     y = np.array([e.label != "ham" for e in examples]).astype(int)
-    fired = Counter(r for e in examples for r in {rule for rule, _ in e.rules})
+    fired = Counter(r for e in examples for r in {item.rule for item in e.rules})
     learned = sorted(r for r, n in fired.items() if n >= LEARNED_MIN)
     rules = np.array(
-        [
-            combine_rules([Evidence(r, w, "") for r, w in e.rules if r not in learned])
-            for e in examples
-        ]
+        [combine_rules([item for item in e.rules if item.rule not in learned]) for e in examples]
     )
 
     def fit(X_part, y_part):
@@ -103,11 +99,6 @@ def base_model(examples: list[Example]) -> TriageModel:
     is_threat = y == 1
     phish = fit(X[is_threat], np.array([e.label == "phish" for e in examples])[is_threat])
     return assemble(threat, phish, threshold, learned)
-
-
-def copy(model: TriageModel) -> TriageModel:
-    meta = dict(model.meta, threat_intercept=model.threat_b, phish_intercept=model.phish_b)
-    return TriageModel(meta, model.threat_w[:], model.phish_w[:])
 
 
 def score(model: TriageModel, fold: list[tuple[str, Example]], counts: Counter) -> None:
@@ -159,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         threat_learning.RATE_DECAY, threat_learning.HAM_WEIGHT = decay, ham_weight
         counts: Counter = Counter()
         for base, part, fold in zip(bases, rest, folds, strict=True):
-            taught = copy(base)
+            taught = base.copy()
             learn(taught, [e for _, e in part])
             score(taught, fold, counts)
         setting = {"epochs": epochs, "rate": rate, "decay": decay, "ham_weight": ham_weight}

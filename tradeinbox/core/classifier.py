@@ -304,35 +304,48 @@ class TriageModel:
                 self.phish_w[index] += learning_rate * error * value
         self.meta["local_updates"] = int(self.meta.get("local_updates", 0)) + 1
 
-    def save(self, path: Path) -> None:
-        """Write the model (header JSON + zlib-compressed float32 weights)."""
-        meta = dict(
+    def copy(self) -> TriageModel:
+        """An independent copy (weights, intercepts and shift as they are now)."""
+        return TriageModel(self._header(), self.threat_w[:], self.phish_w[:])
+
+    def _header(self) -> dict:
+        return dict(
             self.meta,
             threat_intercept=self.threat_b,
             phish_intercept=self.phish_b,
             threat_shift=self.threat_shift,
         )
-        header = json.dumps(meta, sort_keys=True).encode("utf-8")
+
+    def save(self, path: Path) -> None:
+        """Write the model (header JSON + zlib-compressed float32 weights)."""
+        header = json.dumps(self._header(), sort_keys=True).encode("utf-8")
         payload = zlib.compress(self.threat_w.tobytes() + self.phish_w.tobytes(), 9)
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(MAGIC + len(header).to_bytes(4, "big") + header + payload)
         tmp.replace(path)
 
 
+def _read_header(handle) -> dict | None:
+    """The JSON header of an open model file (None: not a model file); the handle is
+    left at the start of the weights."""
+    head = handle.read(len(MAGIC) + 4)
+    if not head.startswith(MAGIC):
+        return None
+    return json.loads(handle.read(int.from_bytes(head[len(MAGIC) :], "big")))
+
+
 def load_model(path: Path = MODEL_PATH) -> TriageModel | None:
     """Load a model file; None when it is absent or unreadable."""
     try:
-        blob = path.read_bytes()
+        with path.open("rb") as handle:
+            meta = _read_header(handle)
+            payload = handle.read() if meta is not None else b""
     except OSError:
         return None
-    if not blob.startswith(MAGIC):
+    if meta is None:
         return None
-    size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "big")
-    start = len(MAGIC) + 4
-    meta = json.loads(blob[start : start + size])
-    raw = zlib.decompress(blob[start + size :])
     weights = array("f")
-    weights.frombytes(raw)
+    weights.frombytes(zlib.decompress(payload))
     dim = 1 << int(meta["dim_bits"])
     if len(weights) != 2 * dim:
         return None
@@ -343,10 +356,7 @@ def read_model_meta(path: Path) -> dict | None:
     """The header of a model file (what it was taught, its settings), weights unread."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(len(MAGIC) + 4)
-            if not head.startswith(MAGIC):
-                return None
-            return json.loads(handle.read(int.from_bytes(head[len(MAGIC) :], "big")))
+            return _read_header(handle)
     except (OSError, ValueError):
         return None
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from tradeinbox.core.classifier import TriageModel, _sigmoid, features
 from tradeinbox.core.evidence import Evidence
 from tradeinbox.core.message import ParsedMessage
+from tradeinbox.core.threats import combine_rules
 
 LABELS = ("phish", "spam", "ham")
 EPOCHS = 6
@@ -71,12 +72,12 @@ class Example:
 
     indices: array  # feature indices ("l")
     values: array  # their values ("d")
-    rules: tuple[tuple[str, float], ...]  # (rule id, weight) with a positive weight
+    rules: tuple[Evidence, ...]  # what fired with a positive weight, details dropped
     label: str  # "phish" | "spam" | "ham"
 
     @classmethod
     def of(cls, vector: dict[int, float], evidence: Iterable[Evidence], label: str) -> Example:
-        rules = tuple((e.rule, e.weight) for e in evidence if e.weight > 0)
+        rules = tuple(Evidence(e.rule, e.weight, "") for e in evidence if e.weight > 0)
         return cls(array("l", vector), array("d", vector.values()), rules, label)
 
 
@@ -85,7 +86,7 @@ def featurise(msg: ParsedMessage) -> tuple[dict[int, float], list[Evidence]]:
     without installation settings (no own domains, trust by position)."""
     from tradeinbox.core.authres import trusted_verdict
     from tradeinbox.core.origin import find_client_ip
-    from tradeinbox.core.threats import ThreatContext, combine_rules, rule_evidence
+    from tradeinbox.core.threats import ThreatContext, rule_evidence
 
     _, boundary, _, _ = find_client_ip(msg)
     auth = trusted_verdict(msg, None, boundary)
@@ -128,11 +129,7 @@ class LearningReport:
 
 def _unlearned_score(model: TriageModel, example: Example) -> float:
     """Noisy-OR of the rules the model did not learn (they join its verdict unchanged)."""
-    keep = 1.0
-    for rule, weight in example.rules:
-        if rule not in model.learned_rules:
-            keep *= 1.0 - min(weight, 0.95)
-    return 1.0 - keep
+    return combine_rules([e for e in example.rules if e.rule not in model.learned_rules])
 
 
 def _raw_logits(model: TriageModel, example: Example) -> tuple[float, float]:
@@ -223,9 +220,7 @@ def learn(model: TriageModel, examples: list[Example], *, seed: int = 0) -> Lear
         raise LearningError("no phishing or spam to learn from")
     ham = [e for e in examples if e.label == "ham"]
     threats = [e for e in examples if e.label != "ham"]
-    meta = dict(model.meta, threat_intercept=model.threat_b, phish_intercept=model.phish_b)
-    meta["threat_shift"] = model.threat_shift
-    before = TriageModel(meta, model.threat_w[:], model.phish_w[:])
+    before = model.copy()
     ham_before, threats_before = _flagged(before, ham), _flagged(before, threats)
     _sgd(model, examples, seed)
     model.threat_shift = _recalibrated_shift(before, model, ham)

@@ -112,7 +112,8 @@ def learn_from_label(label_id: int) -> dict:
     if raw is None:
         return {"learned": 0, "reason": "raw message missing"}
     parsed = parse_message(raw)
-    with model_file_lock(local_model_path()):
-        model = update_local_model(local_model_path(), parsed, label.new_value)
+    path = local_model_path()
+    with model_file_lock(path):
+        model = update_local_model(path, parsed, label.new_value)
     TriageLabel.objects.filter(pk=label.pk).update(model_updated=True)
     return {"learned": 1, "local_updates": int(model.meta.get("local_updates", 0))}
