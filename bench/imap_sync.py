@@ -46,6 +46,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -267,17 +268,21 @@ def floor_once(spec: str) -> int:
 
     For the messages of the source Maildir: parsing them (``_prepare``), the parse
     pool's whole share (``_prepare_in_pool``: parse, row values, compression), and the
-    FTS5 index inserts alone (same table definition, WAL, batches of 1,000). No fetch,
-    no rows, no threads, no Dovecot: a lower bound of the sync's CPU.
+    FTS5 index inserts alone (``search.index_rows`` into the app's own database, batches
+    of 1,000, one commit each). No fetch, no rows, no threads, no Dovecot: a lower
+    bound of the sync's CPU.
     """
     config = json.loads(spec)
     os.environ["TRADEINBOX_DATA"] = config["data"]
-    import sqlite3
-
     import tradeinbox
 
     tradeinbox.setup_django()
+    from django.db import connection, transaction
+
     from tradeinbox.store import importer, search
+    from tradeinbox.store.setup import ensure_database
+
+    ensure_database()
 
     raws = [p.read_bytes() for p in sorted(Path(config["maildir"]).glob("cur/*"))]
     blob_dir = str(Path(config["data"]) / "floor-blobs")
@@ -288,22 +293,12 @@ def floor_once(spec: str) -> int:
     started = time.process_time()
     prepared = [importer._prepare_in_pool((raw, 50_000_000, blob_dir))[2] for raw in raws]
     prepare_cpu = time.process_time() - started
-    rows = [p.index for p in prepared if p is not None]
-    db = sqlite3.connect(Path(config["data"]) / "floor.sqlite3")
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    for statement in search.SQLITE_DDL:
-        db.execute(statement)
-    columns = "rowid, subject, sender, recipients, body, attachments"
+    rows = list(enumerate((p.index for p in prepared if p is not None), start=1))
     started = time.process_time()
     for first in range(0, len(rows), 1000):
-        db.executemany(
-            f"INSERT INTO {search.FTS_TABLE} ({columns}) VALUES (?, ?, ?, ?, ?, ?)",
-            [(n + 1, *row) for n, row in enumerate(rows[first : first + 1000], start=first)],
-        )
-        db.commit()
+        with transaction.atomic(), connection.cursor() as cursor:
+            search.index_rows(cursor, rows[first : first + 1000])
     fts_cpu = time.process_time() - started
-    db.close()
     print(
         json.dumps(
             {
@@ -333,14 +328,6 @@ def measure_floor(work: Path) -> dict | None:
     # Perfectly parallel on both cores, with nothing else to do: a bound, not a forecast.
     floor["min_wall_2_cores_s"] = round((floor["pool_share_cpu_s"] + floor["fts5_cpu_s"]) / 2, 2)
     return floor
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def main() -> int:
@@ -423,8 +410,8 @@ def main() -> int:
         # what each program costs. Medians follow for comparison.
         ours_s = min(r["ours_s"] for r in rounds)
         mbsync_s = min(r["mbsync_s"] for r in rounds)
-        ours_median = median([r["ours_s"] for r in rounds])
-        mbsync_median = median([r["mbsync_s"] for r in rounds])
+        ours_median = statistics.median([r["ours_s"] for r in rounds])
+        mbsync_median = statistics.median([r["mbsync_s"] for r in rounds])
         result = {
             "messages": len(messages),
             "ours_s": round(ours_s, 2),
