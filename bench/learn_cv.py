@@ -38,7 +38,7 @@ from train_classifier import (  # noqa: E402
     featurise,
     operating_point,
 )
-from triage_data import DEFAULT_CORPORA, extra_training_ham, items, read, split_of  # noqa: E402
+from triage_data import DEFAULT_CORPORA, read, training_half  # noqa: E402
 
 from tradeinbox.core import threat_learning  # noqa: E402
 from tradeinbox.core.classifier import DIM_BITS, TriageModel  # noqa: E402
@@ -126,8 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="featurising processes")
     args = parser.parse_args(argv)
     started = time.time()
-    train = [i for i in items(args.corpora) if split_of(i.id) == "train"]
-    train += list(extra_training_ham(args.corpora))
+    train = training_half(args.corpora, shippable=False)
     for item in train:  # split mbox files once, before forking
         if "#" in item.path:
             read(item)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from triage_data import DEFAULT_CORPORA, extra_training_ham, items, read, split_of  # noqa: E402
+from triage_data import DEFAULT_CORPORA, read, training_half  # noqa: E402
 
 from tradeinbox.core.classifier import DIM_BITS, MODEL_PATH, TriageModel  # noqa: E402
 from tradeinbox.core.evidence import Evidence  # noqa: E402
@@ -138,8 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.model_selection import StratifiedKFold
 
     started = time.time()
-    train = [i for i in items(args.corpora) if i.trainable and split_of(i.id) == "train"]
-    train += list(extra_training_ham(args.corpora))
+    train = training_half(args.corpora, shippable=True)
     for item in train:  # split mbox files once, before forking
         if "#" in item.path:
             read(item)

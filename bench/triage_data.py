@@ -100,6 +100,18 @@ def items(corpora: Path) -> Iterator[Item]:
             )
 
 
+def training_half(corpora: Path, *, shippable: bool) -> list[Item]:
+    """The training half of every source plus :func:`extra_training_ham`.
+
+    ``shippable``: only sources a model committed to the repository may learn from
+    (phishing_pot excluded); otherwise all, as an installation may teach its own copy.
+    """
+    chosen = [
+        i for i in items(corpora) if split_of(i.id) == "train" and (i.trainable or not shippable)
+    ]
+    return chosen + list(extra_training_ham(corpora))
+
+
 def extra_training_ham(corpora: Path) -> Iterator[Item]:
     """Real Enron RFQ/quotation mail from b2b_inquiry_candidates (training only)."""
     folder = corpora / "b2b_inquiry_candidates"

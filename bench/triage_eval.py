@@ -53,10 +53,10 @@ from triage_data import (  # noqa: E402
     DEFAULT_CORPORA,
     ROOT,
     Item,
-    extra_training_ham,
     items,
     read,
     split_of,
+    training_half,
 )
 
 PHISH_SOURCES = ("phishing_pot", "nazario_phishing")
@@ -84,12 +84,6 @@ def validation_items(corpora: Path, limit: int | None) -> list[Item]:
     """The validation half of every source (what a taught model is judged on)."""
     chosen = [i for i in items(corpora) if split_of(i.id) == "validation"]
     return _first_per_group(chosen, limit) if limit else chosen
-
-
-def taught_items(corpora: Path) -> list[Item]:
-    """The training half of every source, phishing_pot's included (see the docstring)."""
-    chosen = [i for i in items(corpora) if split_of(i.id) == "train"]
-    return chosen + list(extra_training_ham(corpora))
 
 
 # ------------------------------------------------------------------ tradeinbox
@@ -140,7 +134,7 @@ def run_ours(
 
 def teach(corpora: Path, workdir: Path) -> tuple[Path, dict]:
     """Run ``tradeinbox learn`` on the training half; (model file, its JSON summary)."""
-    taught = taught_items(corpora)
+    taught = training_half(corpora, shippable=False)
     folders = {label: workdir / label for label in ("phish", "spam", "ham")}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
@@ -252,7 +246,7 @@ def run_spamassassin(
     workdir = Path(tempfile.mkdtemp(prefix="triage-sa-"))
     sa = SpamAssassin(workdir)
     try:
-        train = taught_items(corpora)
+        train = training_half(corpora, shippable=False)
         sa.learn(
             [read(i) for i in train if i.label != "ham"],
             [read(i) for i in train if i.label == "ham"],
@@ -397,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     sa = None if args.no_spamassassin else run_spamassassin(args.corpora, sa_chosen)
     sa_fig = figures(sa_chosen, sa[0]) if sa else None
     sa_rate = round(len(sa_chosen) / sa[1], 1) if sa and sa[1] else None
+    on_sa_subset = {"shipped": figures(sa_chosen, ours)} if sa_fig else {}
+    if sa_fig and learned_fig:
+        on_sa_subset["learned"] = figures(sa_chosen, learned)
 
     print_table("shipped model (validation halves + all of phishing_pot)", ours_fig, None, "")
     print(
@@ -412,11 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tradeinbox learn: {json.dumps(learn_report)}")
     if sa_fig:
         print(f"SpamAssassin subset: {len(sa_chosen)} validation messages")
-        for name, labels in (("shipped", ours), ("learned", learned if learned_fig else None)):
-            if labels is not None:
-                theirs = figures(sa_chosen, labels)
-                for key in ("phish_vs_ham", "threat_vs_ham", "ham"):
-                    print(f"  {key:16} {name} {theirs[key]}  SpamAssassin {sa_fig[key]}")
+        for name, theirs in on_sa_subset.items():
+            for key in ("phish_vs_ham", "threat_vs_ham", "ham"):
+                print(f"  {key:16} {name} {theirs[key]}  SpamAssassin {sa_fig[key]}")
     total = {
         "messages": len(chosen),
         "errors": errors,
@@ -438,11 +433,11 @@ def main(argv: list[str] | None = None) -> int:
             "learn_s": round(learn_seconds, 1),
         }
     if sa_fig:
-        best = learned_fig and figures(sa_chosen, learned)
-        ours_on_sa = best or figures(sa_chosen, ours)
+        model_name = "learned" if "learned" in on_sa_subset else "shipped"
+        ours_on_sa = on_sa_subset[model_name]
         total["spamassassin_subset"] = len(sa_chosen)
         total["ours_on_subset"] = {
-            "model": "learned" if best else "shipped",
+            "model": model_name,
             "phish_vs_ham_f1": ours_on_sa["phish_vs_ham"]["f1"],
             "threat_vs_ham_f1": ours_on_sa["threat_vs_ham"]["f1"],
             "ham_fp_rate": ours_on_sa["ham"]["ham_fp_rate"],
